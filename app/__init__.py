@@ -1,0 +1,69 @@
+"""The application factory: reads like a checklist of what the app is made of."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from config import load_config
+
+
+def create_app(config: object | str | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    app.config.from_object(config if config is not None and not isinstance(config, str)
+                           else load_config(config))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from app.core.i18n import init_i18n
+    from app.core.navigation import init_navigation
+    from app.core.security import init_security_headers
+    from app.errors import register_error_handlers
+
+    init_i18n(app)
+    init_navigation(app)
+    init_security_headers(app)
+    register_error_handlers(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (every mapper known before the first query)
+    from app.accounts.loader import init_login
+    from app.extensions import csrf, db, limiter, migrate
+    from app.jobs import celery_init_app
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_login(app)
+    celery_init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.accounts.cli import register_account_commands
+    from app.core.cli import register_core_commands
+
+    register_account_commands(app)
+    register_core_commands(app)

@@ -1,0 +1,2 @@
+def register_account_commands(app):
+    pass

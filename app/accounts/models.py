@@ -1,0 +1,84 @@
+"""Users and their roles."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, enum_column, utcnow
+
+
+class Role(enum.StrEnum):
+    APPLICANT = "applicant"
+    REVIEWER = "reviewer"
+    ADMINISTRATOR = "administrator"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Always stored normalised (trimmed, lower case), so the unique index is case-insensitive.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    active: Mapped[bool] = mapped_column(default=True)
+    email_verified_at: Mapped[datetime | None]
+    # Part of the login cookie: replacing it ends every session of this user.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    # Flask-Login's interface, written out so that `is_active` follows our flag.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def has_role(self, role: Role) -> bool:
+        return any(user_role.role == role for user_role in self.roles)
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted(user_role.role.value for user_role in self.roles)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = enum_column(Role, primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="roles")

@@ -1,0 +1,2 @@
+def register_core_commands(app):
+    pass

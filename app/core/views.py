@@ -1,0 +1,41 @@
+"""The home page, language choice, and the liveness and readiness probes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from flask_login import current_user
+
+from app.accounts.redirects import safe_next_url
+from app.core.health import check_readiness
+from app.extensions import db
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def index():
+    return render_template("core/index.html")
+
+
+@bp.post("/locale")
+def set_locale():
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    return redirect(safe_next_url(request.form.get("next")) or "/")
+
+
+@bp.get("/healthz")
+def healthz():
+    # Liveness only: touches neither the database nor the broker.
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    checks = check_readiness()
+    ready = all(check["ok"] for check in checks.values())
+    return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503

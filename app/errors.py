@@ -1,0 +1,119 @@
+"""Domain errors and the handlers that turn them and HTTP errors into pages or JSON."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule said no. The message is for the user; the code is stable for the API."""
+
+    status_code = 400
+    code = "domain_error"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """Someone else changed the object first (optimistic locking)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class DeadlinePassed(DomainError):
+    status_code = 403
+    code = "deadline_passed"
+
+
+ERROR_TITLES = {
+    400: _l("The request could not be understood"),
+    403: _l("You are not allowed to see this page"),
+    404: _l("Page not found"),
+    405: _l("This action is not allowed here"),
+    409: _l("Someone else changed this first"),
+    413: _l("The file or form is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+    503: _l("The service is temporarily unavailable"),
+}
+
+ERROR_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def wants_json() -> bool:
+    if request.is_json or request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None):
+    title = str(ERROR_TITLES.get(status, ERROR_TITLES[500]))
+    code = code or ERROR_CODES.get(status, "error")
+    if wants_json():
+        return jsonify(error={"code": code, "message": message or title}), status
+    template = f"errors/{status}.html" if status in ERROR_TITLES else "errors/500.html"
+    return render_template(template, title=title, message=message, status=status), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        status = error.code or 500
+        if status == 405 and error.valid_methods:
+            response, status = error_response(status)
+            if not isinstance(response, str):
+                response.headers["Allow"] = ", ".join(error.valid_methods)
+            return response, status
+        if status == 429:
+            return error_response(429, str(_l("Please wait a few minutes before trying again.")))
+        return error_response(status)
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        db.session.rollback()
+        return error_response(error.status_code, error.message, error.code)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected_error(error: Exception):
+        if isinstance(error, HTTPException):
+            return handle_http_error(error)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return error_response(500)

@@ -1,0 +1,204 @@
+"""Configuration classes, read from the environment.
+
+Development needs nothing installed (SQLite file, tasks run in-process, mail to the
+console). Production reads every secret from the environment and refuses to start
+when one is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or wrong; the message says which and how to fix it."""
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def database_url_from_env(default: str) -> str:
+    """Normalise DATABASE_URL so that PostgreSQL always goes through psycopg 3."""
+    url = os.environ.get("DATABASE_URL", default)
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class BaseConfig:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SQLALCHEMY_DATABASE_URI = database_url_from_env(f"sqlite:///{INSTANCE_DIR / 'dialogue_cafe.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # The public address used in every link we email; never the request's Host header.
+    SERVER_NAME = os.environ.get("SERVER_NAME", "127.0.0.1:5000")
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    # How tasks leave a transaction: "celery" (a broker), "in_process" (run now, after
+    # the commit, in this process) or "record" (kept in a list, for tests).
+    TASK_DISPATCH = "in_process"
+    CELERY: dict = {}
+
+    # "console" prints each message and keeps it in the outbox; "smtp" sends it.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 30)
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Dialogue Café Call <no-reply@dialoguecafe.example>"
+    )
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
+    # A pending message handed to the broker this long ago is handed over again.
+    NOTIFICATION_REDISPATCH_SECONDS = _env_int("NOTIFICATION_REDISPATCH_SECONDS", 120)
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = {"en": "English", "fr": "Français", "es": "Español", "pt": "Português"}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    WTF_CSRF_TIME_LIMIT = None  # a long form filled over hours must not lose its token
+    SECURE_HEADERS_HSTS = False
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
+
+    EMAIL_TOKEN_MAX_AGE = int(timedelta(days=3).total_seconds())
+    PASSWORD_RESET_MAX_AGE = int(timedelta(hours=2).total_seconds())
+    INVITATION_MAX_AGE = int(timedelta(days=14).total_seconds())
+
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER", str(INSTANCE_DIR / "exports"))
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+
+
+def celery_settings(broker_url: str, **overrides) -> dict:
+    """Celery settings for work that must not be lost."""
+    settings = {
+        "broker_url": broker_url,
+        "result_backend": None,
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        # Longer than any job, or Redis hands an unacknowledged task to a second worker.
+        "broker_transport_options": {"visibility_timeout": 4 * 3600},
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "timezone": "UTC",
+        "enable_utc": True,
+        "broker_connection_retry_on_startup": True,
+        "include": ["workers.tasks"],
+        "beat_schedule": {
+            "dispatch-pending-notifications": {
+                "task": "notifications.dispatch_pending",
+                "schedule": 30.0,
+            },
+        },
+    }
+    settings.update(overrides)
+    return settings
+
+
+class DevelopmentConfig(BaseConfig):
+    DEBUG = False
+    TASK_DISPATCH = os.environ.get("TASK_DISPATCH", "in_process")
+    CELERY = celery_settings(
+        os.environ.get("REDIS_URL", "memory://"), task_always_eager=TASK_DISPATCH == "in_process"
+    )
+
+
+class TestingConfig(BaseConfig):
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SERVER_NAME = "call.test"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    TASK_DISPATCH = "record"
+    MAIL_BACKEND = "console"
+    CELERY = celery_settings("memory://")
+    RATELIMIT_STORAGE_URI = "memory://"
+    UPLOAD_FOLDER = ""  # set per test to a temporary folder
+    EXPORT_FOLDER = ""
+
+
+class ProductionConfig(BaseConfig):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SECURE_HEADERS_HSTS = True
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+    TASK_DISPATCH = "celery"
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    REQUIRED = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SERVER_NAME", "MAIL_SERVER")
+
+    @classmethod
+    def check_environment(cls) -> None:
+        missing = [name for name in cls.REQUIRED if not os.environ.get(name)]
+        if missing:
+            raise ConfigurationError(
+                "Production configuration is incomplete: set "
+                + ", ".join(missing)
+                + " in the environment (see README.md, 'Running in production')."
+            )
+        if len(os.environ["SECRET_KEY"]) < 32:
+            raise ConfigurationError("SECRET_KEY must be at least 32 characters long.")
+
+    def __init__(self) -> None:
+        self.check_environment()
+        self.SECRET_KEY = os.environ["SECRET_KEY"]
+        self.SQLALCHEMY_DATABASE_URI = database_url_from_env("")
+        self.REDIS_URL = os.environ["REDIS_URL"]
+        self.SERVER_NAME = os.environ["SERVER_NAME"]
+        self.MAIL_SERVER = os.environ["MAIL_SERVER"]
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL
+        self.CELERY = celery_settings(self.REDIS_URL)
+        self.SQLALCHEMY_ENGINE_OPTIONS = {
+            "pool_pre_ping": True,
+            "pool_size": _env_int("DATABASE_POOL_SIZE", 5),
+        }
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None):
+    """The config object for APP_ENV (development by default)."""
+    name = name or os.environ.get("APP_ENV", "development")
+    try:
+        config_class = CONFIGS[name]
+    except KeyError:
+        raise ConfigurationError(
+            f"Unknown APP_ENV {name!r}; use one of {', '.join(CONFIGS)}."
+        ) from None
+    return config_class() if config_class is ProductionConfig else config_class
