@@ -11,6 +11,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
+
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
 
@@ -36,13 +38,15 @@ def database_url_from_env(default: str) -> str:
     url = os.environ.get("DATABASE_URL", default)
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
 class BaseConfig:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
-    SQLALCHEMY_DATABASE_URI = database_url_from_env(f"sqlite:///{INSTANCE_DIR / 'dialogue_cafe.db'}")
+    SQLALCHEMY_DATABASE_URI = database_url_from_env(
+        f"sqlite:///{INSTANCE_DIR / 'dialogue_cafe.db'}"
+    )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
 
@@ -115,11 +119,27 @@ def celery_settings(broker_url: str, **overrides) -> dict:
         "timezone": "UTC",
         "enable_utc": True,
         "broker_connection_retry_on_startup": True,
-        "include": ["workers.tasks"],
+        "include": [
+            "workers.notifications",
+            "workers.calls",
+            "workers.reviews",
+            "workers.shortlists",
+        ],
+        # Every periodic task is safe to run twice in the same window.
         "beat_schedule": {
             "dispatch-pending-notifications": {
                 "task": "notifications.dispatch_pending",
                 "schedule": 30.0,
+            },
+            "close-due-calls": {"task": "calls.close_due", "schedule": 60.0},
+            "send-closing-soon-notices": {
+                "task": "notifications.send_closing_soon",
+                "schedule": 3600.0,
+            },
+            "send-review-reminders": {"task": "reviews.send_reminders", "schedule": 3600.0},
+            "send-daily-digest": {
+                "task": "notifications.send_daily_digest",
+                "schedule": crontab(hour=7, minute=0),
             },
         },
     }
@@ -137,7 +157,7 @@ class DevelopmentConfig(BaseConfig):
 
 class TestingConfig(BaseConfig):
     TESTING = True
-    SECRET_KEY = "testing-secret"
+    SECRET_KEY = "testing-secret"  # noqa: S105 - tests only
     SERVER_NAME = "call.test"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
@@ -145,6 +165,10 @@ class TestingConfig(BaseConfig):
     MAIL_BACKEND = "console"
     CELERY = celery_settings("memory://")
     RATELIMIT_STORAGE_URI = "memory://"
+    # Cheap hashing keeps the suite fast; the algorithm is the same.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
     UPLOAD_FOLDER = ""  # set per test to a temporary folder
     EXPORT_FOLDER = ""
 

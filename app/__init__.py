@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 
@@ -17,10 +18,13 @@ def create_app(config: object | str | None = None) -> Flask:
         static_folder="../static",
         instance_relative_config=True,
     )
-    app.config.from_object(config if config is not None and not isinstance(config, str)
-                           else load_config(config))
+    app.config.from_object(
+        config if config is not None and not isinstance(config, str) else load_config(config)
+    )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -45,25 +49,37 @@ def _init_extensions(app: Flask) -> None:
     from app.jobs import celery_init_app
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
-                     render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(app.root_path).parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     init_login(app)
     celery_init_app(app)
 
 
-def _register_blueprints(app: Flask) -> None:
-    from app.accounts.views import bp as accounts_bp
-    from app.core.views import bp as core_bp
+DOMAINS = (
+    "core",
+    "accounts",
+    "calls",
+    "proposals",
+    "reviews",
+    "shortlists",
+    "notifications",
+    "jobs",
+)
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(accounts_bp)
+
+def _register_blueprints(app: Flask) -> None:
+    for domain in DOMAINS:
+        views = importlib.import_module(f"app.{domain}.views")
+        app.register_blueprint(views.bp)
 
 
 def _register_cli(app: Flask) -> None:
-    from app.accounts.cli import register_account_commands
-    from app.core.cli import register_core_commands
-
-    register_account_commands(app)
-    register_core_commands(app)
+    for domain in DOMAINS:
+        importlib.import_module(f"app.{domain}.cli").register_commands(app)

@@ -1,2 +1,5 @@
-def register_account_commands(app):
-    pass
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    """Filled by the accounts work."""

@@ -25,7 +25,7 @@ class ConsoleMailer:
     def send(self, message: EmailMessage) -> None:
         body = message.get_body(preferencelist=("plain",))
         text = body.get_content() if body else ""
-        print(  # noqa: T201 - this backend's whole purpose is the console
+        print(
             f"\n----- email to {message['To']} -----\nSubject: {message['Subject']}\n\n{text}"
             "----- end of email -----\n",
             flush=True,

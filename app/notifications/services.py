@@ -185,9 +185,7 @@ def dispatch_pending_notifications(*, batch_size: int = 50) -> int:
         return 0
     now = utcnow()
     db.session.execute(
-        Notification.__table__.update()
-        .where(Notification.id.in_(ids))
-        .values(dispatched_at=now)
+        Notification.__table__.update().where(Notification.id.in_(ids)).values(dispatched_at=now)
     )
     for start in range(0, len(ids), batch_size):
         enqueue_after_commit(

@@ -6,7 +6,15 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.calls.models import Call
@@ -125,7 +133,9 @@ class Partner(Base):
     __tablename__ = "partners"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(default=0)
     organisation: Mapped[str] = mapped_column(String(300))
     kind: Mapped[PartnerKind] = enum_column(PartnerKind, default=PartnerKind.OTHER)
@@ -166,9 +176,7 @@ class Attachment(Base):
 class Clarification(Base):
     __tablename__ = "clarifications"
     __table_args__ = (
-        CheckConstraint(
-            "(answer IS NULL) = (answered_at IS NULL)", name="answer_has_time"
-        ),
+        CheckConstraint("(answer IS NULL) = (answered_at IS NULL)", name="answer_has_time"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

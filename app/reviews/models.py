@@ -25,7 +25,9 @@ class ReviewerProfile(Base):
     __tablename__ = "reviewer_profiles"
     __table_args__ = (CheckConstraint("max_proposals >= 0", name="max_not_negative"),)
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     countries: Mapped[list[str]] = mapped_column(default=list)  # ISO 3166-1 alpha-2
     cities: Mapped[list[str]] = mapped_column(default=list)
     organisations: Mapped[list[str]] = mapped_column(default=list)
@@ -56,9 +58,7 @@ class ConflictOfInterest(Base):
             sqlite_where=text("lifted_at IS NULL"),
             postgresql_where=text("lifted_at IS NULL"),
         ),
-        CheckConstraint(
-            "lifted_at IS NULL OR lifted_by_id IS NOT NULL", name="lift_has_author"
-        ),
+        CheckConstraint("lifted_at IS NULL OR lifted_by_id IS NOT NULL", name="lift_has_author"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -149,7 +149,9 @@ class Review(TimestampMixin, Base):
     version: Mapped[int] = mapped_column(default=1)
 
     assignment: Mapped[Assignment] = relationship(back_populates="review")
-    scores: Mapped[list[Score]] = relationship(back_populates="review", cascade="all, delete-orphan")
+    scores: Mapped[list[Score]] = relationship(
+        back_populates="review", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -1,0 +1,5 @@
+"""Routes of the calls domain."""
+
+from flask import Blueprint
+
+bp = Blueprint("calls", __name__)

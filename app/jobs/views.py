@@ -1,0 +1,5 @@
+"""Routes of the jobs domain."""
+
+from flask import Blueprint
+
+bp = Blueprint("jobs", __name__)

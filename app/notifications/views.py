@@ -1,0 +1,5 @@
+"""Routes of the notifications domain."""
+
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__)

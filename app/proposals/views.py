@@ -1,0 +1,5 @@
+"""Routes of the proposals domain."""
+
+from flask import Blueprint
+
+bp = Blueprint("proposals", __name__)

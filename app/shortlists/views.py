@@ -1,0 +1,5 @@
+"""Routes of the shortlists domain."""
+
+from flask import Blueprint
+
+bp = Blueprint("shortlists", __name__)

@@ -1,0 +1,14 @@
+from tests.access import RouteAccess, everyone
+
+ROUTES = [
+    RouteAccess("core.index", lambda w: "/", everyone(200)),
+    RouteAccess("core.healthz", lambda w: "/healthz", everyone(200)),
+    RouteAccess("core.readyz", lambda w: "/readyz", everyone(200)),
+    RouteAccess(
+        "core.set_locale",
+        lambda w: "/locale",
+        everyone(302),
+        method="POST",
+        data=lambda w: {"locale": "fr", "next": "/"},
+    ),
+]

@@ -1,0 +1,1 @@
+"""Celery tasks of the calls domain: thin shells around app.calls services."""

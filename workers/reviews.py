@@ -1,0 +1,1 @@
+"""Celery tasks of the reviews domain: thin shells around app.reviews services."""

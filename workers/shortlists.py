@@ -1,0 +1,1 @@
+"""Celery tasks of the shortlists domain: thin shells around app.shortlists services."""
