@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import load_config
+from config import INSTANCE_DIR, load_config
 
 
 def create_app(config: object | str | None = None) -> Flask:
@@ -16,7 +16,7 @@ def create_app(config: object | str | None = None) -> Flask:
         __name__,
         template_folder="../templates",
         static_folder="../static",
-        instance_relative_config=True,
+        instance_path=str(INSTANCE_DIR),
     )
     app.config.from_object(
         config if config is not None and not isinstance(config, str) else load_config(config)
