@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -90,7 +91,12 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     if wants_json():
         return jsonify(error={"code": code, "message": message or title}), status
     template = f"errors/{status}.html" if status in ERROR_TITLES else "errors/500.html"
-    return render_template(template, title=title, message=message, status=status), status
+    try:
+        return render_template(template, title=title, message=message, status=status), status
+    except Exception:
+        # The error page itself failed (e.g. the database is down): answer plainly.
+        log.exception("could not render the error page for %s", status)
+        return f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>", status
 
 
 def register_error_handlers(app: Flask) -> None:

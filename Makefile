@@ -1,0 +1,52 @@
+# Dialogue Café Call: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := app
+
+.PHONY: run test lint bench install translations migrate seed worker beat clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/flask translations compile
+
+migrate: $(STAMP)
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask seed-demo
+
+## Serve the demo call at http://127.0.0.1:5000 (SQLite file, tasks in-process, mail to the console).
+run: translations seed
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## The whole suite: PostgreSQL and Redis when they answer (DATABASE_URL / REDIS_URL to override).
+test: translations
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: translations
+	$(BIN)/flask bench run
+
+worker: $(STAMP)
+	$(BIN)/celery -A workers worker --loglevel INFO
+
+beat: $(STAMP)
+	$(BIN)/celery -A workers beat --loglevel INFO
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Demo data: a working call with cities, reviewers and reviews, for a first look."""

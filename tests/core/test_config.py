@@ -1,0 +1,58 @@
+import pytest
+
+from config import ConfigurationError, ProductionConfig, database_url_from_env, load_config
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": "x" * 40,
+    "DATABASE_URL": "postgresql://db.internal/call",
+    "REDIS_URL": "redis://redis.internal:6379/0",
+    "SERVER_NAME": "call.example.org",
+    "MAIL_SERVER": "smtp.example.org",
+}
+
+
+@pytest.mark.parametrize("missing", sorted(PRODUCTION_ENV))
+def test_production_refuses_to_start_without_a_required_setting(monkeypatch, missing):
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv(missing)
+    with pytest.raises(ConfigurationError, match=missing):
+        ProductionConfig()
+
+
+def test_production_refuses_a_short_secret_key(monkeypatch):
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SECRET_KEY", "short")
+    with pytest.raises(ConfigurationError, match="32 characters"):
+        ProductionConfig()
+
+
+def test_production_reads_everything_from_the_environment(monkeypatch):
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+    config = ProductionConfig()
+    assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://db.internal/call"
+    assert config.CELERY["broker_url"] == PRODUCTION_ENV["REDIS_URL"]
+    assert PRODUCTION_ENV["REDIS_URL"] == config.RATELIMIT_STORAGE_URI
+    assert config.CELERY["task_acks_late"] and config.CELERY["task_reject_on_worker_lost"]
+    assert config.CELERY["worker_prefetch_multiplier"] == 1
+    assert config.SESSION_COOKIE_SECURE and config.SECURE_HEADERS_HSTS
+
+
+def test_postgres_urls_always_use_psycopg_3(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
+    assert database_url_from_env("") == "postgresql+psycopg://u@h/db"
+
+
+def test_an_unknown_environment_name_is_refused():
+    with pytest.raises(ConfigurationError, match="Unknown APP_ENV"):
+        load_config("staging")
+
+
+def test_development_needs_nothing_installed(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    config = load_config("development")
+    assert config.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///")
+    assert config.TASK_DISPATCH == "in_process"
+    assert config.MAIL_BACKEND == "console"
