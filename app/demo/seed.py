@@ -30,7 +30,7 @@ from app.reviews.models import (
 )
 
 DEMO_SLUG = "dialogue-cafe-2026"
-DEMO_PASSWORD = "dialogue-demo-2026"
+DEMO_PASSWORD = "dialogue-demo-2026"  # noqa: S105 - printed for the demo on purpose
 ADMIN_EMAIL = "admin@demo.dialoguecafe.org"
 
 DESCRIPTION = """\
