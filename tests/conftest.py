@@ -48,10 +48,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         terminalreporter.section("services missing: tests that need them were skipped")
         for problem in SERVICES.problems:
             terminalreporter.write_line(problem)
-    else:
-        terminalreporter.write_line(
-            "services: PostgreSQL and Redis were used for real in this run."
-        )
+        skipped = terminalreporter.stats.get("skipped", [])
+        terminalreporter.write_line(f"{len(skipped)} tests skipped for a missing service.")
+    database = "PostgreSQL" if SERVICES.postgres else "SQLite"
+    broker = "Redis" if SERVICES.redis_url else "no Redis"
+    terminalreporter.write_line(f"services used in this run: {database}, {broker}.")
 
 
 def _database_url() -> str:
