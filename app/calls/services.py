@@ -1,19 +1,183 @@
-"""Calls: creating them with the default criteria, and the deadline rule every write obeys."""
+"""Calls: setting them up, their criteria and eligibility questions, their states, and the
+deadline rule every write obeys."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, func, select
 
-from app.accounts.models import User
+from app.accounts.models import Role, User, UserRole
 from app.audit.services import record_audit
 from app.calls.defaults import DEFAULT_CRITERIA
-from app.calls.models import Call, CallState, Criterion
+from app.calls.models import Call, CallState, Criterion, EligibilityQuestion, ScoreVisibility
+from app.core.urls import external_url
 from app.db import utcnow
-from app.errors import DeadlinePassed
+from app.errors import DeadlinePassed, DomainError
 from app.extensions import db
+from app.notifications.services import queue_notification
+from app.proposals.models import SUBMITTED_STATES, Proposal
+from app.reviews.models import Assignment, Review, ReviewState, Score
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MAX_LENGTH = 120
+# Whole points or half points: anything finer makes reviewers' scores noise.
+SCALE_STEPS = (1.0, 0.5)
+MAX_ANSWER_LENGTH = 20_000
+
+# The settings an administrator may change with update_call (state has its own services).
+CALL_SETTINGS = frozenset(
+    {
+        "slug",
+        "title",
+        "description",
+        "opens_at",
+        "closes_at",
+        "grace_minutes",
+        "review_deadline",
+        "languages",
+        "max_attachment_bytes",
+        "max_attachments_total_bytes",
+        "max_attachments",
+        "score_visibility",
+        "hide_applicant_contact",
+        "hide_partner_names",
+        "conflict_same_country",
+        "conflict_same_city",
+        "reviews_per_proposal",
+    }
+)
+CRITERION_FIELDS = (
+    "name",
+    "guidance",
+    "rubric_low",
+    "rubric_middle",
+    "rubric_high",
+    "weight",
+    "scale_min",
+    "scale_max",
+    "scale_step",
+    "max_length",
+)
+QUESTION_FIELDS = ("text", "qualifying_answer", "explanation")
+
+
+# --- time zones -------------------------------------------------------------------------
+
+
+def zone_named(name: str | None) -> ZoneInfo:
+    """The user's zone, or UTC when the stored name is empty or unknown."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_to_utc(local: datetime, zone_name: str | None) -> datetime:
+    """A wall-clock time entered in a zone, as an aware UTC instant.
+
+    A time the clocks skip (spring forward) does not exist there and is refused; a time
+    that happens twice (fall back) is taken at its first occurrence.
+    """
+    zone = zone_named(zone_name)
+    naive = local.replace(tzinfo=None)
+    instant = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != naive:
+        raise DomainError(
+            _(
+                "%(time)s does not exist in %(zone)s: the clocks move forward at that moment. "
+                "Choose a time before or after the change.",
+                time=naive.strftime("%Y-%m-%d %H:%M"),
+                zone=zone.key,
+            ),
+            code="nonexistent_local_time",
+        )
+    return instant
+
+
+def utc_to_local(instant: datetime, zone_name: str | None) -> datetime:
+    """The wall-clock time of a UTC instant in a zone, without tzinfo (for form fields)."""
+    return instant.astimezone(zone_named(zone_name)).replace(tzinfo=None)
+
+
+# --- creating and editing a call --------------------------------------------------------
+
+
+def _validate_call(values: dict[str, Any], *, call_id: int | None = None) -> None:
+    """Refuse settings that break a rule, naming the field so a form can show it there."""
+    slug = values.get("slug")
+    if slug is not None:
+        if len(slug) > SLUG_MAX_LENGTH or not SLUG_PATTERN.match(slug):
+            raise DomainError(
+                _(
+                    "Use lower-case letters, digits and single hyphens only "
+                    "(for example dialogue-cafe-2025)."
+                ),
+                code="invalid_slug",
+                field="slug",
+            )
+        taken = select(Call.id).where(Call.slug == slug)
+        if call_id is not None:
+            taken = taken.where(Call.id != call_id)
+        if db.session.scalar(select(exists(taken))):
+            raise DomainError(
+                _("Another call already uses this address."), code="slug_taken", field="slug"
+            )
+    if "title" in values and not (values["title"] or "").strip():
+        raise DomainError(_("Give the call a title."), code="title_missing", field="title")
+    opens_at, closes_at = values.get("opens_at"), values.get("closes_at")
+    if opens_at is not None and closes_at is not None and closes_at <= opens_at:
+        raise DomainError(
+            _("The call must close after it opens."),
+            code="closes_before_opening",
+            field="closes_at",
+        )
+    if values.get("grace_minutes", 0) < 0:
+        raise DomainError(
+            _("The grace period cannot be negative."), code="invalid_grace", field="grace_minutes"
+        )
+    languages = values.get("languages")
+    if languages is not None:
+        known = current_app.config["LANGUAGES"]
+        if not languages or any(code not in known for code in languages):
+            raise DomainError(
+                _("Choose at least one of the offered languages."),
+                code="invalid_languages",
+                field="languages",
+            )
+    per_file = values.get("max_attachment_bytes")
+    total = values.get("max_attachments_total_bytes")
+    if per_file is not None and per_file <= 0:
+        raise DomainError(
+            _("The size limit per file must be positive."),
+            code="invalid_attachment_limit",
+            field="max_attachment_bytes",
+        )
+    if per_file is not None and total is not None and total < per_file:
+        raise DomainError(
+            _("The limit per proposal must be at least the limit per file."),
+            code="invalid_attachment_limit",
+            field="max_attachments_total_bytes",
+        )
+    if values.get("max_attachments", 0) < 0:
+        raise DomainError(
+            _("The number of attachments cannot be negative."),
+            code="invalid_attachment_limit",
+            field="max_attachments",
+        )
+    if values.get("reviews_per_proposal", 1) < 1:
+        raise DomainError(
+            _("Each proposal needs at least one review."),
+            code="invalid_reviews_per_proposal",
+            field="reviews_per_proposal",
+        )
 
 
 def create_call(
@@ -27,6 +191,12 @@ def create_call(
     **settings,
 ) -> Call:
     """A new call in draft, with the seven default criteria of DOMAIN.md."""
+    unknown = set(settings) - CALL_SETTINGS
+    if unknown:
+        raise TypeError(f"create_call() got unknown settings: {sorted(unknown)}")
+    _validate_call(
+        {"slug": slug, "title": title, "opens_at": opens_at, "closes_at": closes_at, **settings}
+    )
     call = Call(
         slug=slug,
         title=title,
@@ -61,6 +231,44 @@ def create_call(
     return call
 
 
+def _audit_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, ScoreVisibility | CallState):
+        return value.value
+    return value
+
+
+def update_call(*, actor: User, call: Call, **changes: Any) -> Call:
+    """Change a call's settings; the audit entry records each changed value, old and new."""
+    unknown = set(changes) - CALL_SETTINGS
+    if unknown:
+        raise TypeError(f"update_call() got unknown settings: {sorted(unknown)}")
+    merged = {name: getattr(call, name) for name in CALL_SETTINGS} | changes
+    _validate_call(merged, call_id=call.id)
+    changed = {
+        name: [_audit_value(getattr(call, name)), _audit_value(value)]
+        for name, value in changes.items()
+        if getattr(call, name) != value
+    }
+    if not changed:
+        return call
+    for name, value in changes.items():
+        setattr(call, name, value)
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id,
+        action="call.updated",
+        object_type="call",
+        object_id=call.id,
+        details={"changed": changed},
+    )
+    return call
+
+
+# --- the deadline rule ------------------------------------------------------------------
+
+
 def is_accepting_proposals(call: Call, *, at: datetime | None = None) -> bool:
     """Open, and before the closing instant plus grace (the instant itself is refused)."""
     at = at or utcnow()
@@ -81,11 +289,189 @@ def ensure_accepting_proposals(call: Call, *, at: datetime | None = None) -> Non
         )
 
 
+# --- states -----------------------------------------------------------------------------
+
+# action -> (states it may start from, state it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[CallState], CallState]] = {
+    "open": (frozenset({CallState.DRAFT, CallState.CLOSED}), CallState.OPEN),
+    "close": (frozenset({CallState.OPEN}), CallState.CLOSED),
+    "start_review": (frozenset({CallState.CLOSED}), CallState.IN_REVIEW),
+    "decide": (frozenset({CallState.IN_REVIEW}), CallState.DECIDED),
+    "archive": (frozenset({CallState.DRAFT, CallState.DECIDED}), CallState.ARCHIVED),
+}
+
+
+def available_transitions(call: Call) -> list[str]:
+    """The state changes an administrator may ask for now, in lifecycle order."""
+    return [action for action, (sources, _target) in TRANSITIONS.items() if call.state in sources]
+
+
+def _change_state(*, actor: User | None, call: Call, action: str, **details: Any) -> Call:
+    sources, target = TRANSITIONS[action]
+    if call.state not in sources:
+        raise DomainError(
+            _(
+                "A call in the state “%(state)s” cannot move to “%(target)s”.",
+                state=call.state.value,
+                target=target.value,
+            ),
+            code="invalid_call_transition",
+        )
+    previous = call.state
+    call.state = target
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id if actor else None,
+        action=f"call.{target.value}",
+        object_type="call",
+        object_id=call.id,
+        details={"from": previous.value, "to": target.value, **details},
+    )
+    return call
+
+
+def open_call(*, actor: User, call: Call, now: datetime | None = None) -> Call:
+    """Draft (or closed, after moving the deadline) -> open."""
+    now = now or utcnow()
+    if call.accepts_until <= now:
+        raise DomainError(
+            _("The closing instant has passed: move it into the future before opening the call."),
+            code="closing_instant_passed",
+        )
+    if not call.criteria:
+        raise DomainError(
+            _("Add at least one criterion before opening the call."), code="no_criteria"
+        )
+    return _change_state(actor=actor, call=call, action="open")
+
+
+def close_call(*, actor: User | None, call: Call, now: datetime | None = None) -> Call:
+    """Open -> closed, by hand (actor) or at the deadline (actor None); tells the cities
+    that submitted a proposal and the administrators."""
+    _change_state(
+        actor=actor,
+        call=call,
+        action="close",
+        automatic=actor is None,
+        at=(now or utcnow()).isoformat(),
+    )
+    _queue_call_closed_notifications(call)
+    return call
+
+
+def start_review(*, actor: User, call: Call) -> Call:
+    """Closed -> in review."""
+    return _change_state(actor=actor, call=call, action="start_review")
+
+
+def decide_call(*, actor: User, call: Call) -> Call:
+    """In review -> decided."""
+    return _change_state(actor=actor, call=call, action="decide")
+
+
+def archive_call(*, actor: User, call: Call) -> Call:
+    """Decided (or an abandoned draft) -> archived."""
+    return _change_state(actor=actor, call=call, action="archive")
+
+
+STATE_SERVICES = {
+    "open": open_call,
+    "close": close_call,
+    "start_review": start_review,
+    "decide": decide_call,
+    "archive": archive_call,
+}
+
+
+def close_due_calls(*, now: datetime | None = None) -> list[Call]:
+    """Close every open call whose closing instant plus grace has passed.
+
+    Safe to run twice or in two processes at once: rows are locked on PostgreSQL, only
+    calls still open are closed, and each notification has a de-duplication key.
+    """
+    now = now or utcnow()
+    query = (
+        select(Call).where(Call.state == CallState.OPEN, Call.closes_at <= now).order_by(Call.id)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    closed = []
+    for call in db.session.scalars(query):
+        # The grace period is in minutes per call; calls are few, so it is checked here.
+        if call.accepts_until <= now:
+            closed.append(close_call(actor=None, call=call, now=now))
+    return closed
+
+
+def _queue_call_closed_notifications(call: Call) -> None:
+    default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    call_url = external_url("calls.public_call", slug=call.slug)
+    cities = db.session.execute(
+        select(User.id, User.email, User.name, User.locale)
+        .where(
+            User.active.is_(True),
+            exists().where(
+                Proposal.owner_id == User.id,
+                Proposal.call_id == call.id,
+                Proposal.state.in_(SUBMITTED_STATES),
+            ),
+        )
+        .order_by(User.id)
+    ).all()
+    proposals_url = external_url("proposals.my_proposals")
+    for user in cities:
+        queue_notification(
+            recipient_email=user.email,
+            recipient_id=user.id,
+            locale=user.locale or default_locale,
+            template="call_closed",
+            dedup_key=f"call-closed:{call.id}:city:{user.id}",
+            call_id=call.id,
+            context={
+                "audience": "city",
+                "recipient_name": user.name,
+                "call_title": call.title,
+                "call_url": call_url,
+                "proposals_url": proposals_url,
+            },
+        )
+    submitted = db.session.scalar(
+        select(func.count(Proposal.id)).where(
+            Proposal.call_id == call.id, Proposal.state.in_(SUBMITTED_STATES)
+        )
+    )
+    administrators = db.session.execute(
+        select(User.id, User.email, User.name, User.locale)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMINISTRATOR, User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+    admin_url = external_url("calls.admin_proposals", call_id=call.id)
+    for user in administrators:
+        queue_notification(
+            recipient_email=user.email,
+            recipient_id=user.id,
+            locale=user.locale or default_locale,
+            template="call_closed",
+            dedup_key=f"call-closed:{call.id}:administrator:{user.id}",
+            call_id=call.id,
+            context={
+                "audience": "administrator",
+                "recipient_name": user.name,
+                "call_title": call.title,
+                "call_url": call_url,
+                "proposals_url": admin_url,
+                "submitted_count": submitted,
+                "city_count": len(cities),
+            },
+        )
+
+
+# --- criteria ---------------------------------------------------------------------------
+
+
 def criteria_are_frozen(call_id: int) -> bool:
     """Criteria are frozen once any review of this call is submitted (scores stay comparable)."""
-    from app.proposals.models import Proposal
-    from app.reviews.models import Assignment, Review, ReviewState
-
     query = select(
         exists()
         .where(Review.assignment_id == Assignment.id)
@@ -94,3 +480,318 @@ def criteria_are_frozen(call_id: int) -> bool:
         .where(Review.state == ReviewState.SUBMITTED)
     )
     return bool(db.session.scalar(query))
+
+
+def ensure_criteria_editable(call: Call) -> None:
+    if criteria_are_frozen(call.id):
+        raise DomainError(
+            _(
+                "The criteria are frozen: a review of this call has been submitted, and "
+                "changing them now would make its scores incomparable with later ones."
+            ),
+            code="criteria_frozen",
+        )
+
+
+def _is_multiple(value: float, step: float) -> bool:
+    return abs(value / step - round(value / step)) < 1e-9
+
+
+def _validate_criterion(
+    call: Call, values: dict[str, Any], *, criterion: Criterion | None = None
+) -> None:
+    name = (values["name"] or "").strip()
+    if not name:
+        raise DomainError(_("Give the criterion a name."), code="name_missing", field="name")
+    if any(
+        other is not criterion and other.name.strip().casefold() == name.casefold()
+        for other in call.criteria
+    ):
+        raise DomainError(
+            _("This call already has a criterion with this name."),
+            code="criterion_name_taken",
+            field="name",
+        )
+    if values["weight"] < 0:
+        raise DomainError(
+            _("The weight cannot be negative."), code="invalid_weight", field="weight"
+        )
+    step = values["scale_step"]
+    if step not in SCALE_STEPS:
+        raise DomainError(
+            _("Score in whole points or in half points."),
+            code="invalid_scale_step",
+            field="scale_step",
+        )
+    if values["scale_max"] <= values["scale_min"]:
+        raise DomainError(
+            _("The highest score must be above the lowest."),
+            code="invalid_scale",
+            field="scale_max",
+        )
+    for bound in ("scale_min", "scale_max"):
+        if not _is_multiple(values[bound], step):
+            raise DomainError(
+                _("The ends of the scale must be whole (or half) points, like the step."),
+                code="invalid_scale",
+                field=bound,
+            )
+    if not 0 < values["max_length"] <= MAX_ANSWER_LENGTH:
+        raise DomainError(
+            _(
+                "The answer limit must be between 1 and %(most)s characters.",
+                most=MAX_ANSWER_LENGTH,
+            ),
+            code="invalid_max_length",
+            field="max_length",
+        )
+
+
+def _criterion_key(call: Call, name: str) -> str:
+    """A stable key for form fields and exports, unique in the call, kept on renaming."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")[:56] or "criterion"
+    taken = {criterion.key for criterion in call.criteria}
+    key, number = base, 2
+    while key in taken:
+        key, number = f"{base}_{number}", number + 1
+    return key
+
+
+def _criterion_values(criterion: Criterion) -> dict[str, Any]:
+    return {name: getattr(criterion, name) for name in CRITERION_FIELDS}
+
+
+def add_criterion(
+    *,
+    actor: User,
+    call: Call,
+    name: str,
+    guidance: str = "",
+    rubric_low: str = "",
+    rubric_middle: str = "",
+    rubric_high: str = "",
+    weight: float = 1.0,
+    scale_min: float = 1.0,
+    scale_max: float = 5.0,
+    scale_step: float = 1.0,
+    max_length: int = 3000,
+) -> Criterion:
+    ensure_criteria_editable(call)
+    values = {
+        "name": name.strip(),
+        "guidance": guidance,
+        "rubric_low": rubric_low,
+        "rubric_middle": rubric_middle,
+        "rubric_high": rubric_high,
+        "weight": weight,
+        "scale_min": scale_min,
+        "scale_max": scale_max,
+        "scale_step": scale_step,
+        "max_length": max_length,
+    }
+    _validate_criterion(call, values)
+    criterion = Criterion(key=_criterion_key(call, values["name"]), **values)
+    call.criteria.append(criterion)
+    _renumber(call.criteria)
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id,
+        action="criterion.added",
+        object_type="call",
+        object_id=call.id,
+        details={"criterion_id": criterion.id, "key": criterion.key, "values": values},
+    )
+    return criterion
+
+
+def _draft_scores_outside(criterion: Criterion, scale_min: float, scale_max: float) -> int:
+    return db.session.scalar(
+        select(func.count(Score.id)).where(
+            Score.criterion_id == criterion.id,
+            (Score.value < scale_min) | (Score.value > scale_max),
+        )
+    )
+
+
+def update_criterion(*, actor: User, criterion: Criterion, **changes: Any) -> Criterion:
+    unknown = set(changes) - set(CRITERION_FIELDS)
+    if unknown:
+        raise TypeError(f"update_criterion() got unknown fields: {sorted(unknown)}")
+    call = criterion.call
+    ensure_criteria_editable(call)
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+    values = _criterion_values(criterion) | changes
+    _validate_criterion(call, values, criterion=criterion)
+    changed = {
+        name: [getattr(criterion, name), value]
+        for name, value in changes.items()
+        if getattr(criterion, name) != value
+    }
+    if not changed:
+        return criterion
+    if ("scale_min" in changed or "scale_max" in changed) and _draft_scores_outside(
+        criterion, values["scale_min"], values["scale_max"]
+    ):
+        raise DomainError(
+            _(
+                "Some draft reviews already hold scores outside the new scale; keep the "
+                "scale wide enough for them or ask the reviewers to change them first."
+            ),
+            code="draft_scores_outside_scale",
+            field="scale_min",
+        )
+    for name, value in changes.items():
+        setattr(criterion, name, value)
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id,
+        action="criterion.updated",
+        object_type="call",
+        object_id=call.id,
+        details={"criterion_id": criterion.id, "key": criterion.key, "changed": changed},
+    )
+    return criterion
+
+
+def remove_criterion(*, actor: User, criterion: Criterion) -> None:
+    """Remove a criterion (and any draft scores given on it: no review is submitted yet)."""
+    call = criterion.call
+    ensure_criteria_editable(call)
+    if len(call.criteria) == 1 and call.state != CallState.DRAFT:
+        raise DomainError(
+            _("A call that has opened keeps at least one criterion."), code="last_criterion"
+        )
+    details = {"criterion_id": criterion.id, "key": criterion.key, "name": criterion.name}
+    db.session.execute(delete(Score).where(Score.criterion_id == criterion.id))
+    call.criteria.remove(criterion)
+    _renumber(call.criteria)
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id,
+        action="criterion.removed",
+        object_type="call",
+        object_id=call.id,
+        details=details,
+    )
+
+
+def move_criterion(*, actor: User, criterion: Criterion, offset: int) -> None:
+    """Move a criterion up (offset -1) or down (+1) in the order applicants and reviewers see."""
+    call = criterion.call
+    ensure_criteria_editable(call)
+    if _move(call.criteria, criterion, offset):
+        db.session.flush()
+        record_audit(
+            actor_id=actor.id,
+            action="criterion.moved",
+            object_type="call",
+            object_id=call.id,
+            details={"criterion_id": criterion.id, "position": criterion.position},
+        )
+
+
+def _renumber(items: Sequence[Criterion | EligibilityQuestion]) -> None:
+    for position, item in enumerate(items):
+        item.position = position
+
+
+def _move(items: list, item: Criterion | EligibilityQuestion, offset: int) -> bool:
+    """Swap an item with its neighbour in a position-ordered list. False at either end."""
+    index = items.index(item)
+    target = index + offset
+    if offset not in (-1, 1) or not 0 <= target < len(items):
+        return False
+    ordered = list(items)
+    ordered[index], ordered[target] = ordered[target], ordered[index]
+    _renumber(ordered)
+    items.sort(key=lambda each: each.position)
+    return True
+
+
+# --- eligibility questions --------------------------------------------------------------
+
+
+def _validate_question(text: str) -> None:
+    if not text.strip():
+        raise DomainError(_("Write the question."), code="question_missing", field="text")
+
+
+def add_eligibility_question(
+    *, actor: User, call: Call, text: str, qualifying_answer: bool = True, explanation: str = ""
+) -> EligibilityQuestion:
+    _validate_question(text)
+    question = EligibilityQuestion(
+        text=text.strip(), qualifying_answer=qualifying_answer, explanation=explanation.strip()
+    )
+    call.eligibility_questions.append(question)
+    _renumber(call.eligibility_questions)
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id,
+        action="eligibility_question.added",
+        object_type="call",
+        object_id=call.id,
+        details={"question_id": question.id, "text": question.text},
+    )
+    return question
+
+
+def update_eligibility_question(
+    *, actor: User, question: EligibilityQuestion, **changes: Any
+) -> EligibilityQuestion:
+    unknown = set(changes) - set(QUESTION_FIELDS)
+    if unknown:
+        raise TypeError(f"update_eligibility_question() got unknown fields: {sorted(unknown)}")
+    for name in ("text", "explanation"):
+        if name in changes:
+            changes[name] = (changes[name] or "").strip()
+    if "text" in changes:
+        _validate_question(changes["text"])
+    changed = {
+        name: [getattr(question, name), value]
+        for name, value in changes.items()
+        if getattr(question, name) != value
+    }
+    if not changed:
+        return question
+    for name, value in changes.items():
+        setattr(question, name, value)
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id,
+        action="eligibility_question.updated",
+        object_type="call",
+        object_id=question.call_id,
+        details={"question_id": question.id, "changed": changed},
+    )
+    return question
+
+
+def remove_eligibility_question(*, actor: User, question: EligibilityQuestion) -> None:
+    call = question.call
+    details = {"question_id": question.id, "text": question.text}
+    call.eligibility_questions.remove(question)
+    _renumber(call.eligibility_questions)
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id,
+        action="eligibility_question.removed",
+        object_type="call",
+        object_id=call.id,
+        details=details,
+    )
+
+
+def move_eligibility_question(*, actor: User, question: EligibilityQuestion, offset: int) -> None:
+    call = question.call
+    if _move(call.eligibility_questions, question, offset):
+        db.session.flush()
+        record_audit(
+            actor_id=actor.id,
+            action="eligibility_question.moved",
+            object_type="call",
+            object_id=call.id,
+            details={"question_id": question.id, "position": question.position},
+        )
