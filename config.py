@@ -15,6 +15,7 @@ from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'dialogue_cafe.db'}"
 
 
 class ConfigurationError(RuntimeError):

@@ -1,6 +1,12 @@
 import pytest
 
-from config import ConfigurationError, ProductionConfig, database_url_from_env, load_config
+from config import (
+    DEFAULT_DATABASE_URL,
+    ConfigurationError,
+    ProductionConfig,
+    database_url_from_env,
+    load_config,
+)
 
 PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 40,
@@ -52,7 +58,8 @@ def test_an_unknown_environment_name_is_refused():
 
 def test_development_needs_nothing_installed(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert database_url_from_env(DEFAULT_DATABASE_URL).startswith("sqlite:///")
+    assert DEFAULT_DATABASE_URL.endswith("instance/dialogue_cafe.db")
     config = load_config("development")
-    assert config.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///")
     assert config.TASK_DISPATCH == "in_process"
     assert config.MAIL_BACKEND == "console"
