@@ -103,6 +103,12 @@ class BaseConfig:
     EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER", str(INSTANCE_DIR / "exports"))
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
 
+    # Accounts: forms that send email or guess passwords, limited per client address and
+    # per email address typed (POST only).
+    REGISTRATION_LIMIT_PER_ADDRESS = "10 per hour"
+    EMAIL_LINK_LIMIT_PER_ADDRESS = "20 per hour"
+    EMAIL_LINK_LIMIT_PER_ACCOUNT = "5 per hour"
+
 
 def celery_settings(broker_url: str, **overrides) -> dict:
     """Celery settings for work that must not be lost."""
