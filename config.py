@@ -109,6 +109,16 @@ class BaseConfig:
     EMAIL_LINK_LIMIT_PER_ADDRESS = "20 per hour"
     EMAIL_LINK_LIMIT_PER_ACCOUNT = "5 per hour"
 
+    # Outbox delivery: a failed attempt waits base * 2**(attempts - 1) seconds (with jitter,
+    # capped) before the dispatcher hands the message over again.
+    MAIL_RETRY_BASE_SECONDS = _env_int("MAIL_RETRY_BASE_SECONDS", 30)
+    MAIL_RETRY_MAX_SECONDS = _env_int("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
+    # How long a worker's claim on one message lasts; longer than one SMTP conversation,
+    # after which a message whose worker died is tried again.
+    NOTIFICATION_CLAIM_SECONDS = _env_int("NOTIFICATION_CLAIM_SECONDS", 300)
+    # A job still queued after this long (the broker did not take it) is handed over again.
+    JOB_REDISPATCH_SECONDS = _env_int("JOB_REDISPATCH_SECONDS", 300)
+
 
 def celery_settings(broker_url: str, **overrides) -> dict:
     """Celery settings for work that must not be lost."""
@@ -126,7 +136,10 @@ def celery_settings(broker_url: str, **overrides) -> dict:
         "timezone": "UTC",
         "enable_utc": True,
         "broker_connection_retry_on_startup": True,
+        # Several deployments (or test runs) can share one Redis with their own queue.
+        "task_default_queue": os.environ.get("CELERY_QUEUE", "celery"),
         "include": [
+            "workers.jobs",
             "workers.notifications",
             "workers.calls",
             "workers.reviews",
@@ -138,6 +151,7 @@ def celery_settings(broker_url: str, **overrides) -> dict:
                 "task": "notifications.dispatch_pending",
                 "schedule": 30.0,
             },
+            "redispatch-queued-jobs": {"task": "jobs.redispatch_queued", "schedule": 60.0},
             "close-due-calls": {"task": "calls.close_due", "schedule": 60.0},
             "send-closing-soon-notices": {
                 "task": "notifications.send_closing_soon",
