@@ -6,6 +6,7 @@ import enum
 import secrets
 from datetime import datetime
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,6 +25,15 @@ def new_session_token() -> str:
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def is_valid_email(email: str) -> bool:
+    """Syntax only: no DNS lookup, a city's mail server may be slow or briefly down."""
+    try:
+        validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 class User(Base):

@@ -1,10 +1,14 @@
-"""Password hashing with argon2; parameters come from the config (cheap only in tests)."""
+"""Password hashing with argon2 (parameters from the config, cheap only in tests) and the
+rules a new password must meet."""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
+
+from app.accounts.models import normalise_email
 
 
 def _hasher() -> PasswordHasher:
@@ -33,3 +37,19 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher().check_needs_rehash(password_hash)
+
+
+MIN_PASSWORD_LENGTH = 10
+# Long enough for any passphrase, short enough that hashing it costs nothing extra.
+MAX_PASSWORD_LENGTH = 256
+
+
+def password_problem(password: str, *, email: str | None = None) -> str | None:
+    """What is wrong with a new password, in the user's language, or None if it is fine."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _("Use at most %(count)d characters.", count=MAX_PASSWORD_LENGTH)
+    if email and normalise_email(password) == normalise_email(email):
+        return _("Your password must not be your email address.")
+    return None

@@ -1,3 +1,427 @@
-from flask import Blueprint
+"""Account pages: register, confirm the email, log in and out, passwords, settings, people."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import services
+from app.accounts.forms import (
+    ROLE_LABELS,
+    ChangePasswordForm,
+    ConfirmEmailForm,
+    EmailOnlyForm,
+    InviteReviewerForm,
+    LoginForm,
+    PeopleFilterForm,
+    ProfileForm,
+    RegistrationForm,
+    SetPasswordForm,
+)
+from app.accounts.models import Role, normalise_email
+from app.accounts.permissions import can_deactivate_user, can_reactivate_user, role_required
+from app.accounts.redirects import safe_next_url
+from app.accounts.services import LoginStatus
+from app.accounts.tokens import TokenPurpose
+from app.core.navigation import nav_items
+from app.errors import DomainError
+from app.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
+
+
+def _typed_email_key() -> str:
+    """Throttle per account: the normalised email typed in the form, whoever sends it."""
+    typed = normalise_email(request.form.get("email", ""))[: services.EMAIL_MAX_LENGTH]
+    return f"email:{typed}"
+
+
+def _throttle(*, per_address: str, per_account: str | None = None) -> Callable:
+    """Limit POSTs per client address and, when named, per email typed (config settings)."""
+
+    def decorator(view: Callable) -> Callable:
+        if per_account:
+            view = limiter.limit(
+                _setting(per_account), key_func=_typed_email_key, methods=["POST"]
+            )(view)
+        return limiter.limit(_setting(per_address), methods=["POST"])(view)
+
+    return decorator
+
+
+def _current_user_key() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address() or "unknown"
+
+
+def _home_for(user) -> str:
+    """The first page of the user's own work (their navigation's first entry)."""
+    items = nav_items(user)
+    return items[0].url if items else url_for("core.index")
+
+
+def _after_login_url(next_url: str | None) -> str:
+    return safe_next_url(next_url) or _home_for(current_user)
+
+
+def anonymous_only(view: Callable) -> Callable:
+    """Pages for logged-out visitors; someone logged in is taken to their own pages."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.is_authenticated:
+            return redirect(_after_login_url(request.args.get("next")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _show_error(form, error: DomainError) -> None:
+    """A rule said no: the message goes next to its field, or at the top of the page."""
+    db.session.rollback()
+    if error.field and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+def _link_problem(error: DomainError):
+    db.session.rollback()
+    return render_template("accounts/link_problem.html", message=error.message), 400
+
+
+def _keeps_remember_cookie() -> bool:
+    cookie_name = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return bool(request.cookies.get(cookie_name))
+
+
+# --- registration and email verification -----------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@_throttle(per_address="REGISTRATION_LIMIT_PER_ADDRESS")
+@anonymous_only
+def register():
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            services.register_applicant(
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                locale=form.locale.data,
+                timezone=form.timezone.data,
+            )
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            # The same words whether the address was new or already known.
+            flash(
+                _(
+                    "Thank you. We have sent an email to %(email)s. Open the link in it to "
+                    "confirm your address, then log in.",
+                    email=normalise_email(form.email.data),
+                ),
+                "success",
+            )
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/verify-email/<token>", methods=["GET", "POST"])
+def verify_email(token: str):
+    # Opening the link only shows a button: mail scanners that follow links change nothing.
+    form = ConfirmEmailForm()
+    try:
+        if not form.validate_on_submit():
+            user = services.user_for_verification_link(token=token)
+            return render_template("accounts/verify_email.html", form=form, user=user)
+        services.verify_email(token=token)
+    except DomainError as error:
+        return _link_problem(error)
+    db.session.commit()
+    flash(_("Thank you, your email address is confirmed."), "success")
+    if current_user.is_authenticated:
+        return redirect(_home_for(current_user))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/verify-email/resend", methods=["GET", "POST"])
+@_throttle(per_address="EMAIL_LINK_LIMIT_PER_ADDRESS", per_account="EMAIL_LINK_LIMIT_PER_ACCOUNT")
+@anonymous_only
+def resend_verification():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.resend_verification(email=form.email.data)
+        db.session.commit()
+        flash(
+            _(
+                "If %(email)s has an account that is not confirmed yet, we have sent it a new "
+                "link.",
+                email=normalise_email(form.email.data),
+            ),
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/resend_verification.html", form=form)
+
+
+# --- login and logout ----------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@_throttle(per_address="LOGIN_LIMIT_PER_ADDRESS", per_account="LOGIN_LIMIT_PER_ACCOUNT")
+@anonymous_only
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    problem = None
+    if form.validate_on_submit():
+        outcome = services.log_in(email=form.email.data, password=form.password.data)
+        db.session.commit()
+        if outcome.status is LoginStatus.OK:
+            login_user(outcome.user, remember=form.remember.data)
+            flash(_("Welcome, %(name)s.", name=outcome.user.name), "success")
+            return redirect(_after_login_url(form.next.data))
+        problem = {
+            # One message for an unknown email and a wrong password.
+            LoginStatus.INVALID: _("The email address or the password is not correct."),
+            LoginStatus.INACTIVE: _(
+                "This account has been deactivated. Please contact the organisers of the call."
+            ),
+            LoginStatus.UNVERIFIED: _(
+                "Please confirm your email address first: we have just sent you a new link."
+            ),
+        }[outcome.status]
+    return render_template("accounts/login.html", form=form, problem=problem)
+
+
+@bp.post("/logout")
+def logout():
+    if not current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    services.log_out(user=current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    flash(_("You have logged out. Every session of your account has ended."), "success")
+    return redirect(url_for("core.index"))
+
+
+# --- passwords -----------------------------------------------------------------------------
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@_throttle(per_address="EMAIL_LINK_LIMIT_PER_ADDRESS", per_account="EMAIL_LINK_LIMIT_PER_ACCOUNT")
+@anonymous_only
+def forgot_password():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.request_password_reset(email=form.email.data)
+        db.session.commit()
+        flash(
+            _(
+                "If %(email)s has an account, we have sent it a link to choose a new password.",
+                email=normalise_email(form.email.data),
+            ),
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+def _set_password_page(purpose: TokenPurpose, token: str, template: str):
+    form = SetPasswordForm()
+    try:
+        user = services.user_for_password_link(purpose=purpose, token=token)
+    except DomainError as error:
+        return _link_problem(error)
+    if form.validate_on_submit():
+        try:
+            user = services.set_password_from_link(
+                purpose=purpose, token=token, password=form.password.data
+            )
+        except DomainError as error:
+            if error.field is None:
+                return _link_problem(error)
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your password is saved and you are logged in."), "success")
+            return redirect(_home_for(user))
+    return render_template(template, form=form, user=user)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _set_password_page(TokenPurpose.RESET_PASSWORD, token, "accounts/reset_password.html")
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    return _set_password_page(TokenPurpose.INVITATION, token, "accounts/accept_invitation.html")
+
+
+# --- own settings --------------------------------------------------------------------------
+
+
+def _settings_page(profile_form: ProfileForm, password_form: ChangePasswordForm):
+    return render_template(
+        "accounts/settings.html", profile_form=profile_form, password_form=password_form
+    )
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                actor=user,
+                user=user,
+                name=form.name.data,
+                locale=form.locale.data,
+                timezone=form.timezone.data,
+            )
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your settings are saved."), "success")
+            return redirect(url_for("accounts.settings"))
+    return _settings_page(form, ChangePasswordForm(formdata=None))
+
+
+@bp.post("/settings/password")
+@limiter.limit(_setting("LOGIN_LIMIT_PER_ACCOUNT"), key_func=_current_user_key)
+@login_required
+def change_password():
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                actor=user,
+                user=user,
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+            )
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            # Every other session ended with the old token; this one carries the new one.
+            login_user(user, remember=_keeps_remember_cookie())
+            flash(
+                _("Your password is changed. You have been logged out everywhere else."),
+                "success",
+            )
+            return redirect(url_for("accounts.settings"))
+    return _settings_page(ProfileForm(formdata=None, obj=user), form)
+
+
+# --- administrators: people ------------------------------------------------------------------
+
+
+@bp.get("/admin/people")
+@role_required(Role.ADMINISTRATOR)
+def admin_users():
+    form = PeopleFilterForm(request.args)
+    people = services.search_people(
+        actor=current_user,
+        search=(form.q.data or "")[:200],
+        role=form.selected_role(),
+        page=max(request.args.get("page", 1, type=int), 1),
+    )
+    return render_template(
+        "accounts/admin_users.html",
+        form=form,
+        people=people,
+        role_labels=ROLE_LABELS,
+        can_deactivate=can_deactivate_user,
+        can_reactivate=can_reactivate_user,
+    )
+
+
+@bp.route("/admin/people/invite", methods=["GET", "POST"])
+@role_required(Role.ADMINISTRATOR)
+def invite_reviewer():
+    form = InviteReviewerForm()
+    if form.validate_on_submit():
+        try:
+            outcome = services.invite_reviewer(
+                actor=current_user, name=form.name.data, email=form.email.data
+            )
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            if outcome.created or outcome.user.password_hash is None:
+                message = _(
+                    "We have sent %(email)s an invitation to review.", email=outcome.user.email
+                )
+            else:
+                message = _(
+                    "%(name)s already had an account and is now a reviewer; we have told them.",
+                    name=outcome.user.name,
+                )
+            flash(message, "success")
+            return redirect(url_for("accounts.admin_users"))
+    return render_template("accounts/invite_reviewer.html", form=form)
+
+
+def _change_activation(user_id: int, service: Callable, done_message: Callable[[str], str]):
+    user = services.get_user(user_id) or abort(404)
+    try:
+        service(actor=current_user, user=user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(done_message(user.name), "success")
+    return redirect(safe_next_url(request.form.get("next")) or url_for("accounts.admin_users"))
+
+
+@bp.post("/admin/people/<int:user_id>/deactivate")
+@role_required(Role.ADMINISTRATOR)
+def deactivate_user(user_id: int):
+    return _change_activation(
+        user_id,
+        services.deactivate_user,
+        lambda name: _("%(name)s can no longer log in; their sessions have ended.", name=name),
+    )
+
+
+@bp.post("/admin/people/<int:user_id>/reactivate")
+@role_required(Role.ADMINISTRATOR)
+def reactivate_user(user_id: int):
+    return _change_activation(
+        user_id,
+        services.reactivate_user,
+        lambda name: _("%(name)s can log in again.", name=name),
+    )
