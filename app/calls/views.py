@@ -1,5 +1,377 @@
-"""Routes of the calls domain."""
+"""Routes of the calls domain: the public call page and the administrators' call set-up."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accounts.models import Role
+from app.accounts.permissions import role_required
+from app.calls import queries, services
+from app.calls.forms import (
+    CALL_STATE_LABELS,
+    PROPOSAL_STATE_LABELS,
+    TRANSITION_LABELS,
+    CallForm,
+    CriterionForm,
+    EligibilityQuestionForm,
+    ProposalFilterForm,
+    attach_domain_error,
+)
+from app.calls.markdown import render_markdown
+from app.calls.models import Call, Criterion, EligibilityQuestion
+from app.calls.permissions import can_view_call
+from app.db import utcnow
+from app.errors import DomainError
+from app.extensions import db
 
 bp = Blueprint("calls", __name__)
+bp.add_app_template_filter(render_markdown, "markdown")
+
+administrators_only = role_required(Role.ADMINISTRATOR)
+
+
+def _zone() -> str:
+    return services.zone_named(current_user.timezone).key
+
+
+def _call_or_404(call_id: int) -> Call:
+    call = queries.call_for_editing(call_id)
+    if call is None:
+        abort(404)
+    return call
+
+
+def _criterion_or_404(call: Call, criterion_id: int) -> Criterion:
+    for criterion in call.criteria:
+        if criterion.id == criterion_id:
+            return criterion
+    abort(404)
+
+
+def _question_or_404(call: Call, question_id: int) -> EligibilityQuestion:
+    for question in call.eligibility_questions:
+        if question.id == question_id:
+            return question
+    abort(404)
+
+
+def _offset() -> int:
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    return -1 if direction == "up" else 1
+
+
+def _apply(change: Callable[[], object], *, done: str, back: str):
+    """Run one service for a button (no form to re-show): commit and say so, or say why not."""
+    try:
+        change()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(back)
+
+
+def _save_form(form, change: Callable[[], object], *, aliases: dict | None = None) -> bool:
+    """Run one service with a validated form's input. False (input kept) when it refuses."""
+    try:
+        change()
+    except DomainError as error:
+        db.session.rollback()
+        if not attach_domain_error(form, error, aliases):
+            flash(error.message, "error")
+        return False
+    db.session.commit()
+    return True
+
+
+# --- the public page --------------------------------------------------------------------
+
+
+@bp.get("/calls/<slug>")
+def public_call(slug: str):
+    call = queries.public_call(slug)
+    if call is None or not can_view_call(current_user, call):
+        abort(404)
+    now = utcnow()
+    return render_template(
+        "calls/public_call.html",
+        call=call,
+        accepting=services.is_accepting_proposals(call, at=now),
+        not_yet_open=now < call.opens_at,
+        time_left=call.closes_at - now if now < call.closes_at else None,
+        display_zone=str(get_timezone()),
+        # Visitors without an account see UTC from the server; calls.js shows their zone.
+        localise_in_browser=not current_user.is_authenticated,
+    )
+
+
+# --- administrators: calls --------------------------------------------------------------
+
+
+@bp.get("/admin/calls")
+@administrators_only
+def admin_list():
+    return render_template(
+        "calls/admin_list.html",
+        summaries=queries.call_summaries(),
+        call_states=CALL_STATE_LABELS,
+        proposal_states=PROPOSAL_STATE_LABELS,
+    )
+
+
+@bp.route("/admin/calls/new", methods=["GET", "POST"])
+@administrators_only
+def admin_create():
+    zone = _zone()
+    form = CallForm(zone=zone, data=CallForm.initial_data(None, zone))
+    created: list[Call] = []
+    if form.validate_on_submit() and _save_form(
+        form,
+        lambda: created.append(services.create_call(actor=current_user, **form.settings())),
+        aliases=CallForm.SERVICE_FIELDS,
+    ):
+        flash(_("The call was created in draft, with the seven default criteria."), "success")
+        return redirect(url_for("calls.admin_edit", call_id=created[0].id))
+    return render_template(
+        "calls/admin_create.html", form=form, zone=zone
+    ), 400 if form.errors else 200
+
+
+@bp.route("/admin/calls/<int:call_id>", methods=["GET", "POST"])
+@administrators_only
+def admin_edit(call_id: int):
+    call = _call_or_404(call_id)
+    zone = _zone()
+    form = CallForm(zone=zone, data=CallForm.initial_data(call, zone))
+    if form.validate_on_submit() and _save_form(
+        form,
+        lambda: services.update_call(actor=current_user, call=call, **form.settings()),
+        aliases=CallForm.SERVICE_FIELDS,
+    ):
+        flash(_("The call's settings were saved."), "success")
+        return redirect(url_for("calls.admin_edit", call_id=call.id))
+    return render_template(
+        "calls/admin_edit.html",
+        call=call,
+        form=form,
+        zone=zone,
+        call_states=CALL_STATE_LABELS,
+        transitions=[
+            (action, TRANSITION_LABELS[action]) for action in services.available_transitions(call)
+        ],
+    ), 400 if form.errors else 200
+
+
+@bp.post("/admin/calls/<int:call_id>/state/<action>")
+@administrators_only
+def admin_change_state(call_id: int, action: str):
+    change_state = services.STATE_SERVICES.get(action)
+    if change_state is None:
+        abort(404)
+    call = _call_or_404(call_id)
+    target = services.TRANSITIONS[action][1]
+    return _apply(
+        lambda: change_state(actor=current_user, call=call),
+        done=_("The call is now “%(state)s”.", state=CALL_STATE_LABELS[target]),
+        back=url_for("calls.admin_edit", call_id=call.id),
+    )
+
+
+# --- administrators: criteria -----------------------------------------------------------
+
+
+@bp.get("/admin/calls/<int:call_id>/criteria")
+@administrators_only
+def admin_criteria(call_id: int):
+    call = _call_or_404(call_id)
+    return render_template(
+        "calls/admin_criteria.html", call=call, frozen=services.criteria_are_frozen(call.id)
+    )
+
+
+@bp.route("/admin/calls/<int:call_id>/criteria/new", methods=["GET", "POST"])
+@administrators_only
+def admin_criterion_new(call_id: int):
+    call = _call_or_404(call_id)
+    form = CriterionForm()
+    if form.validate_on_submit() and _save_form(
+        form, lambda: services.add_criterion(actor=current_user, call=call, **form.values())
+    ):
+        flash(_("The criterion was added."), "success")
+        return redirect(url_for("calls.admin_criteria", call_id=call.id))
+    return render_template(
+        "calls/admin_criterion.html",
+        call=call,
+        form=form,
+        criterion=None,
+        frozen=services.criteria_are_frozen(call.id),
+    ), 400 if form.errors else 200
+
+
+@bp.route("/admin/calls/<int:call_id>/criteria/<int:criterion_id>", methods=["GET", "POST"])
+@administrators_only
+def admin_criterion_edit(call_id: int, criterion_id: int):
+    call = _call_or_404(call_id)
+    criterion = _criterion_or_404(call, criterion_id)
+    form = CriterionForm(data=CriterionForm.initial_data(criterion))
+    if form.validate_on_submit() and _save_form(
+        form,
+        lambda: services.update_criterion(actor=current_user, criterion=criterion, **form.values()),
+    ):
+        flash(_("The criterion was saved."), "success")
+        return redirect(url_for("calls.admin_criteria", call_id=call.id))
+    return render_template(
+        "calls/admin_criterion.html",
+        call=call,
+        form=form,
+        criterion=criterion,
+        frozen=services.criteria_are_frozen(call.id),
+    ), 400 if form.errors else 200
+
+
+@bp.post("/admin/calls/<int:call_id>/criteria/<int:criterion_id>/move")
+@administrators_only
+def admin_criterion_move(call_id: int, criterion_id: int):
+    call = _call_or_404(call_id)
+    criterion = _criterion_or_404(call, criterion_id)
+    offset = _offset()
+    return _apply(
+        lambda: services.move_criterion(actor=current_user, criterion=criterion, offset=offset),
+        done=_("The criteria were reordered."),
+        back=url_for("calls.admin_criteria", call_id=call.id, _anchor=f"criterion-{criterion.id}"),
+    )
+
+
+@bp.post("/admin/calls/<int:call_id>/criteria/<int:criterion_id>/remove")
+@administrators_only
+def admin_criterion_remove(call_id: int, criterion_id: int):
+    call = _call_or_404(call_id)
+    criterion = _criterion_or_404(call, criterion_id)
+    return _apply(
+        lambda: services.remove_criterion(actor=current_user, criterion=criterion),
+        done=_("The criterion “%(name)s” was removed.", name=criterion.name),
+        back=url_for("calls.admin_criteria", call_id=call.id),
+    )
+
+
+# --- administrators: eligibility questions ----------------------------------------------
+
+
+@bp.get("/admin/calls/<int:call_id>/eligibility")
+@administrators_only
+def admin_questions(call_id: int):
+    call = _call_or_404(call_id)
+    return render_template("calls/admin_questions.html", call=call)
+
+
+@bp.route("/admin/calls/<int:call_id>/eligibility/new", methods=["GET", "POST"])
+@administrators_only
+def admin_question_new(call_id: int):
+    call = _call_or_404(call_id)
+    form = EligibilityQuestionForm()
+    if form.validate_on_submit() and _save_form(
+        form,
+        lambda: services.add_eligibility_question(actor=current_user, call=call, **form.values()),
+    ):
+        flash(_("The question was added."), "success")
+        return redirect(url_for("calls.admin_questions", call_id=call.id))
+    return render_template(
+        "calls/admin_question.html", call=call, form=form, question=None
+    ), 400 if form.errors else 200
+
+
+@bp.route("/admin/calls/<int:call_id>/eligibility/<int:question_id>", methods=["GET", "POST"])
+@administrators_only
+def admin_question_edit(call_id: int, question_id: int):
+    call = _call_or_404(call_id)
+    question = _question_or_404(call, question_id)
+    form = EligibilityQuestionForm(data=EligibilityQuestionForm.initial_data(question))
+    if form.validate_on_submit() and _save_form(
+        form,
+        lambda: services.update_eligibility_question(
+            actor=current_user, question=question, **form.values()
+        ),
+    ):
+        flash(_("The question was saved."), "success")
+        return redirect(url_for("calls.admin_questions", call_id=call.id))
+    return render_template(
+        "calls/admin_question.html", call=call, form=form, question=question
+    ), 400 if form.errors else 200
+
+
+@bp.post("/admin/calls/<int:call_id>/eligibility/<int:question_id>/move")
+@administrators_only
+def admin_question_move(call_id: int, question_id: int):
+    call = _call_or_404(call_id)
+    question = _question_or_404(call, question_id)
+    offset = _offset()
+    return _apply(
+        lambda: services.move_eligibility_question(
+            actor=current_user, question=question, offset=offset
+        ),
+        done=_("The questions were reordered."),
+        back=url_for("calls.admin_questions", call_id=call.id, _anchor=f"question-{question.id}"),
+    )
+
+
+@bp.post("/admin/calls/<int:call_id>/eligibility/<int:question_id>/remove")
+@administrators_only
+def admin_question_remove(call_id: int, question_id: int):
+    call = _call_or_404(call_id)
+    question = _question_or_404(call, question_id)
+    return _apply(
+        lambda: services.remove_eligibility_question(actor=current_user, question=question),
+        done=_("The question was removed."),
+        back=url_for("calls.admin_questions", call_id=call.id),
+    )
+
+
+# --- administrators: the proposals of a call --------------------------------------------
+
+
+@bp.get("/admin/calls/<int:call_id>/proposals")
+@administrators_only
+def admin_proposals(call_id: int):
+    call = db.get_or_404(Call, call_id)
+    form = ProposalFilterForm(formdata=request.args)
+    form.validate()
+    filters = queries.ProposalFilters(
+        state=form.valid_or_empty("state") or "",
+        country=(form.valid_or_empty("country") or "").upper(),
+        region=form.valid_or_empty("region") or "",
+        search=(form.valid_or_empty("q") or "").strip(),
+        after=form.valid_or_empty("after"),
+        show_all=bool(form.valid_or_empty("all")),
+    )
+    page = queries.proposal_list(call_id=call.id, filters=filters)
+    # The filters other links keep: the place and search, and (for paging) the state.
+    place_args = {
+        name: value
+        for name, value in (
+            ("country", filters.country),
+            ("region", filters.region),
+            ("q", filters.search),
+        )
+        if value
+    }
+    filter_args = place_args | ({"state": filters.state} if filters.state else {})
+    return render_template(
+        "calls/admin_proposals.html",
+        call=call,
+        form=form,
+        page=page,
+        place_args=place_args,
+        filter_args=filter_args,
+        zone=services.zone_named(current_user.timezone),
+        proposal_states=PROPOSAL_STATE_LABELS,
+        territories=get_locale().territories,
+    )

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 
 from app.accounts.redirects import safe_next_url
+from app.calls.queries import open_calls
 from app.core.health import check_readiness
 from app.extensions import db
 
@@ -14,7 +15,7 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/")
 def index():
-    return render_template("core/index.html")
+    return render_template("core/index.html", open_calls=open_calls())
 
 
 @bp.post("/locale")
