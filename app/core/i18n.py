@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from app.extensions import babel
 
 
 def select_locale() -> str | None:
+    if not has_request_context():
+        # A command, a task or a service test: the default locale (emails force their own).
+        return None
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
@@ -21,6 +24,8 @@ def select_locale() -> str | None:
 
 
 def select_timezone() -> str | None:
+    if not has_request_context():
+        return None
     if current_user and current_user.is_authenticated:
         return current_user.timezone
     return session.get("timezone")
