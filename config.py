@@ -119,6 +119,9 @@ class BaseConfig:
     # A job still queued after this long (the broker did not take it) is handed over again.
     JOB_REDISPATCH_SECONDS = _env_int("JOB_REDISPATCH_SECONDS", 300)
 
+    # Reviews: how many days before the review deadline reviewers get a reminder.
+    REVIEW_REMINDER_DAYS = _env_int("REVIEW_REMINDER_DAYS", 3)
+
 
 def celery_settings(broker_url: str, **overrides) -> dict:
     """Celery settings for work that must not be lost."""
