@@ -1,0 +1,40 @@
+"""Helpers for the accounts tests: the outbox as the user would receive it, logging in."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.notifications.models import Notification
+from tests.factories import PASSWORD
+
+
+def notifications(template: str | None = None, *, to: str | None = None) -> list[Notification]:
+    query = select(Notification).order_by(Notification.id)
+    if template:
+        query = query.where(Notification.template == template)
+    if to:
+        query = query.where(Notification.recipient_email == to)
+    return list(db.session.scalars(query))
+
+
+def last_link(template: str, *, to: str | None = None, key: str = "link") -> str:
+    sent = notifications(template, to=to)
+    assert sent, f"no {template} notification was queued"
+    return sent[-1].context[key]
+
+
+def path_of(link: str) -> str:
+    assert link.startswith("http://call.test/"), link
+    return urlsplit(link).path
+
+
+def log_in(client, email: str, password: str = PASSWORD, **extra):
+    return client.post("/login", data={"email": email, "password": password, **extra})
+
+
+def is_logged_in(client) -> bool:
+    """Settings need a session: 200 when logged in, a redirect to log in otherwise."""
+    return client.get("/settings").status_code == 200
