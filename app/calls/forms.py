@@ -16,6 +16,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SearchField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -144,9 +145,9 @@ class CallForm(FlaskForm):
     score_visibility = SelectField(
         _l("Reviewers see the other reviewers' scores"),
         choices=[
-            (ScoreVisibility.NEVER.value, _l("Never")),
-            (ScoreVisibility.AFTER_OWN.value, _l("After submitting their own review")),
-            (ScoreVisibility.ALWAYS.value, _l("Always")),
+            SelectChoice(ScoreVisibility.NEVER.value, _l("Never")),
+            SelectChoice(ScoreVisibility.AFTER_OWN.value, _l("After submitting their own review")),
+            SelectChoice(ScoreVisibility.ALWAYS.value, _l("Always")),
         ],
         default=ScoreVisibility.AFTER_OWN.value,
     )
@@ -172,7 +173,10 @@ class CallForm(FlaskForm):
     def __init__(self, *args: Any, zone: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.zone = zone
-        self.languages.choices = list(current_app.config["LANGUAGES"].items())
+        self.languages.choices = [
+            SelectChoice(code, label, render_kw={"lang": code})
+            for code, label in current_app.config["LANGUAGES"].items()
+        ]
         self.instants: dict[str, datetime | None] = {}
 
     @classmethod
@@ -290,7 +294,7 @@ class CriterionForm(FlaskForm):
     )
     scale_step = SelectField(
         _l("Score in"),
-        choices=[("1.0", _l("Whole points")), ("0.5", _l("Half points"))],
+        choices=[SelectChoice("1.0", _l("Whole points")), SelectChoice("0.5", _l("Half points"))],
         default="1.0",
     )
     max_length = IntegerField(
@@ -335,7 +339,7 @@ class EligibilityQuestionForm(FlaskForm):
     text = TextAreaField(_l("Question (answered yes or no)"), validators=[DataRequired()])
     qualifying_answer = RadioField(
         _l("The answer that qualifies"),
-        choices=[("yes", _l("Yes")), ("no", _l("No"))],
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
         default="yes",
     )
     explanation = TextAreaField(
@@ -369,8 +373,8 @@ class ProposalFilterForm(FlaskForm):
 
     state = SelectField(
         _l("State"),
-        choices=[("", _l("Any state"))]
-        + [(state.value, label) for state, label in PROPOSAL_STATE_LABELS.items()],
+        choices=[SelectChoice("", _l("Any state"))]
+        + [SelectChoice(state.value, label) for state, label in PROPOSAL_STATE_LABELS.items()],
         default="",
         validate_choice=True,
     )
