@@ -8,6 +8,7 @@ caller commits once.
 from __future__ import annotations
 
 import enum
+import unicodedata
 from dataclasses import dataclass
 
 from flask import current_app
@@ -51,13 +52,22 @@ from app.reviews.models import ReviewerProfile
 NAME_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 320
 PEOPLE_PER_PAGE = 50
+MAX_PAGE = 100_000
 
 
 # --- loading -------------------------------------------------------------------------------
 
 
+def _printable(text: str) -> bool:
+    # PostgreSQL refuses NUL in text; no name or address holds a control character.
+    return not any(unicodedata.category(char) == "Cc" for char in text)
+
+
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    email = normalise_email(email or "")
+    if not email or len(email) > EMAIL_MAX_LENGTH or not _printable(email):
+        return None
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 def get_user(user_id: int) -> User | None:
@@ -71,6 +81,10 @@ def clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise DomainError(_("Enter a name."), field="name", code="name_missing")
+    if not _printable(name):
+        raise DomainError(
+            _("Use letters, digits and punctuation only."), field="name", code="name_invalid"
+        )
     if len(name) > NAME_MAX_LENGTH:
         raise DomainError(
             _("Use at most %(count)d characters.", count=NAME_MAX_LENGTH),
@@ -432,7 +446,7 @@ def search_people(
     if not can_manage_users(actor):
         raise NotAllowed(_("Only administrators can see the list of people."))
     query = select(User).order_by(User.name, User.id)
-    search = " ".join((search or "").split())
+    search = "".join(char for char in " ".join((search or "").split()) if _printable(char))
     if search:
         pattern = f"%{_escape_like(search)}%"
         query = query.where(
@@ -440,6 +454,8 @@ def search_people(
         )
     if role is not None:
         query = query.where(exists().where(UserRole.user_id == User.id, UserRole.role == role))
+    # A page number typed into the address bar must not overflow the SQL offset.
+    page = min(max(page, 1), MAX_PAGE)
     return db.paginate(query, page=page, per_page=per_page, max_per_page=200, error_out=False)
 
 

@@ -355,7 +355,7 @@ def admin_users():
         actor=current_user,
         search=(form.q.data or "")[:200],
         role=form.selected_role(),
-        page=max(request.args.get("page", 1, type=int), 1),
+        page=request.args.get("page", 1, type=int),
     )
     return render_template(
         "accounts/admin_users.html",

@@ -653,3 +653,48 @@ def test_deactivating_someone_who_does_not_exist_is_a_404(client):
     log_in(client, "boss@example.org")
 
     assert client.post("/admin/people/999999/deactivate").status_code == 404
+
+
+# --- bad input is a form error, never a 500 --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/login", {"email": "nul\x00@example.org", "password": "x" * 12}),
+        ("/login", {"email": "a@example.org", "password": "x" * 5000}),
+        ("/login", {"email": "a" * 5000 + "@example.org", "password": "x" * 12}),
+        ("/login", {"email": ["a@example.org", "b@example.org"], "password": "x" * 12}),
+        ("/register", {**REGISTRATION, "name": "Ana\x00"}),
+        ("/register", {**REGISTRATION, "email": "ana\x00@lisboa.example"}),
+        ("/register", {**REGISTRATION, "timezone": "Europe/Lisbon\x00"}),
+        ("/register", {**REGISTRATION, "locale": "\x00"}),
+        ("/register", {}),
+        ("/reset-password", {"email": "nul\x00@example.org"}),
+        ("/verify-email/resend", {"email": "\x00"}),
+        ("/reset-password/\x00", {"password": "x" * 12, "confirm_password": "x" * 12}),
+    ],
+)
+def test_bad_input_in_the_account_forms_is_never_a_server_error(client, path, data):
+    response = client.post(path, data=data)
+
+    assert response.status_code < 500
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?q=%00", "?page=99999999999999999999999", "?page=abc", "?role=%00", "?q=" + "x" * 5000],
+)
+def test_odd_searches_in_the_list_of_people_are_never_a_server_error(client, query):
+    make_admin(email="boss@example.org")
+    db.session.commit()
+    log_in(client, "boss@example.org")
+
+    assert client.get("/admin/people" + query).status_code == 200
+
+
+def test_a_control_character_in_the_name_is_explained(client):
+    response = client.post("/register", data={**REGISTRATION, "name": "Ana\x00"})
+
+    assert "Use letters, digits and punctuation only." in response.get_data(as_text=True)
+    assert user_by_email("ana@lisboa.example") is None
