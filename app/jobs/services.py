@@ -1,14 +1,28 @@
-"""User-visible jobs: start one (queued after commit), report progress, finish or fail."""
+"""User-visible jobs: start one (queued after commit), report progress, finish or fail.
+
+A job's task receives `job_id` and must be safe to run twice, even at the same time: the
+broker may deliver it again after a worker died, and `redispatch_queued_jobs` hands a job
+over again when the broker did not take it.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
 
 from app.accounts.models import User
 from app.db import utcnow
 from app.extensions import db
 from app.jobs import enqueue_after_commit
 from app.jobs.models import Job, JobState
+
+# Where start_job keeps the task's name among the parameters, for the re-dispatcher.
+TASK_PARAMETER = "_task_name"
+FINISHED_STATES = (JobState.SUCCEEDED, JobState.FAILED)
 
 
 def start_job(
@@ -20,7 +34,12 @@ def start_job(
     parameters: dict[str, Any] | None = None,
 ) -> Job:
     """Record a job and queue its task (the task receives job_id) after the commit."""
-    job = Job(kind=kind, started_by_id=actor.id, call_id=call_id, parameters=parameters or {})
+    job = Job(
+        kind=kind,
+        started_by_id=actor.id,
+        call_id=call_id,
+        parameters={**(parameters or {}), TASK_PARAMETER: task_name},
+    )
     db.session.add(job)
     db.session.flush()
     enqueue_after_commit(task_name, job_id=job.id)
@@ -42,6 +61,7 @@ def report_progress(job: Job, *, done: int, total: int, message: str = "") -> No
 def finish_job(
     job: Job, *, message: str = "", result_path: str | None = None, result_name: str | None = None
 ) -> None:
+    """Done. `result_path` is a file inside EXPORT_FOLDER (relative to it, or absolute)."""
     job.state = JobState.SUCCEEDED
     job.progress = 100
     job.finished_at = utcnow()
@@ -54,3 +74,38 @@ def fail_job(job: Job, *, message: str) -> None:
     job.state = JobState.FAILED
     job.finished_at = utcnow()
     job.message = message
+
+
+def job_of_user(job_id: int, user: User) -> Job | None:
+    """The job if this user started it; None otherwise (nobody learns that it exists)."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.started_by_id != user.id:
+        return None
+    return job
+
+
+def result_file(job: Job) -> Path | None:
+    """The job's result file, if it exists inside EXPORT_FOLDER (never a path outside it)."""
+    if job.state != JobState.SUCCEEDED or not job.result_path:
+        return None
+    folder = Path(current_app.config["EXPORT_FOLDER"]).resolve()
+    path = (folder / job.result_path).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        return None
+    return path
+
+
+def redispatch_queued_jobs(*, now: datetime | None = None) -> int:
+    """Hand over again every job still queued after JOB_REDISPATCH_SECONDS (broker down)."""
+    now = now or utcnow()
+    stale = now - timedelta(seconds=current_app.config["JOB_REDISPATCH_SECONDS"])
+    query = select(Job).where(Job.state == JobState.QUEUED, Job.created_at <= stale)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    count = 0
+    for job in db.session.scalars(query.order_by(Job.id)):
+        task_name = job.parameters.get(TASK_PARAMETER)
+        if task_name:
+            enqueue_after_commit(task_name, job_id=job.id)
+            count += 1
+    return count

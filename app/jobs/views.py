@@ -1,5 +1,96 @@
-"""Routes of the jobs domain."""
+"""Routes of the jobs domain: a job's progress (JSON and a page) and its result file.
 
-from flask import Blueprint
+Only the person who started a job sees it; everyone else gets 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, send_file, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from app.jobs import services
+from app.jobs.models import Job, JobState
+from app.jobs.permissions import can_download_job_result, can_view_job
 
 bp = Blueprint("jobs", __name__)
+
+STATE_LABELS = {
+    JobState.QUEUED: _l("Waiting to start"),
+    JobState.RUNNING: _l("Running"),
+    JobState.SUCCEEDED: _l("Done"),
+    JobState.FAILED: _l("Stopped by an error"),
+}
+KIND_LABELS = {
+    "bulk_message": _l("Sending a message to a group"),
+}
+# Where the job page links back to, by kind (endpoints that take the job's call_id, or none).
+BACK_LINKS = {
+    "bulk_message": ("notifications.outbox", False),
+}
+
+
+def _job_or_404(job_id: int, *, allowed=can_view_job) -> Job:
+    job = services.job_of_user(job_id, current_user)
+    if job is None or not allowed(current_user, job):
+        abort(404)
+    return job
+
+
+def _download_url(job: Job) -> str | None:
+    if services.result_file(job) is None:
+        return None
+    return url_for("jobs.download", job_id=job.id)
+
+
+def _back_url(job: Job) -> str:
+    endpoint, takes_call = BACK_LINKS.get(job.kind, ("core.index", False))
+    if endpoint not in current_app.view_functions:
+        endpoint, takes_call = "core.index", False
+    return url_for(endpoint, call_id=job.call_id) if takes_call else url_for(endpoint)
+
+
+def job_status(job: Job) -> dict:
+    return {
+        "state": job.state.value,
+        "state_label": str(STATE_LABELS[job.state]),
+        "progress": job.progress,
+        "message": job.message or "",
+        "download_url": _download_url(job),
+    }
+
+
+@bp.get("/jobs/<int:job_id>")
+@login_required
+def status(job_id: int):
+    response = jsonify(job_status(_job_or_404(job_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/jobs/<int:job_id>/view")
+@login_required
+def show(job_id: int):
+    job = _job_or_404(job_id)
+    return render_template(
+        "jobs/show.html",
+        job=job,
+        status=job_status(job),
+        title=KIND_LABELS.get(job.kind, _l("Background task")),
+        finished=job.state in services.FINISHED_STATES,
+        back_url=_back_url(job),
+    )
+
+
+@bp.get("/jobs/<int:job_id>/download")
+@login_required
+def download(job_id: int):
+    job = _job_or_404(job_id, allowed=can_download_job_result)
+    path = services.result_file(job)
+    if path is None:
+        abort(404)
+    response = send_file(
+        path, as_attachment=True, download_name=job.result_name or path.name, max_age=0
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

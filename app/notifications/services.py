@@ -1,32 +1,105 @@
-"""The outbox: record a message with the change that causes it; deliver it once."""
+"""The outbox: record a message with the change that causes it; administrators' actions on it.
+
+Every other domain calls `queue_notification` inside its own transaction; the message
+leaves only after that transaction commits (see app/notifications/delivery.py for how it
+is delivered once). The periodic messages this domain owns (the administrators' digest,
+"call closing soon") and bulk messages live in their own modules.
+"""
 
 from __future__ import annotations
 
-import logging
-import random
-import smtplib
-from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import make_msgid
 from typing import Any
 
-from flask import current_app, render_template
-from flask_babel import force_locale
-from sqlalchemy import func, select
+from flask import current_app
+from flask_babel import gettext as _
+from jinja2 import TemplateNotFound
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.accounts.models import User
+from app.audit.services import record_audit
 from app.db import utcnow
+from app.errors import Conflict
 from app.extensions import db
 from app.jobs import enqueue_after_commit
-from app.notifications.mail import Mailer, open_mailer
+from app.notifications.delivery import (
+    DELIVER_TASK,
+    deliver_batch,
+    dispatch_pending_notifications,
+)
 from app.notifications.models import Notification, NotificationStatus
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "cancel_notification",
+    "deliver_batch",
+    "dispatch_pending_notifications",
+    "queue_notification",
+    "record_notification",
+    "resend_notification",
+]
 
-DELIVER_TASK = "notifications.deliver"
-BACKOFF_BASE_SECONDS = 30
-BACKOFF_MAX_SECONDS = 6 * 3600
+
+def _recipient_locale(locale: str | None, recipient_id: int | None) -> str:
+    languages = current_app.config["LANGUAGES"]
+    if locale in languages:
+        return locale
+    if locale is None and recipient_id is not None:
+        user = db.session.get(User, recipient_id)
+        if user is not None and user.locale in languages:
+            return user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _check_template(template: str) -> None:
+    """Fail in the caller's test, not hours later in a worker, when a template is missing."""
+    for suffix in ("txt", "html"):
+        try:
+            current_app.jinja_env.get_template(f"emails/{template}.{suffix}")
+        except TemplateNotFound:
+            raise ValueError(f"no email template templates/emails/{template}.{suffix}") from None
+
+
+def record_notification(
+    *,
+    recipient_email: str,
+    template: str,
+    dedup_key: str,
+    context: dict[str, Any] | None = None,
+    locale: str | None = None,
+    recipient_id: int | None = None,
+    call_id: int | None = None,
+) -> int | None:
+    """Insert the outbox row unless its de-duplication key exists; nothing is dispatched.
+
+    Returns the new row's id, or None when the key was already taken (also by a
+    concurrent transaction: the unique index decides).
+    """
+    email = recipient_email.strip()
+    if not email or any(char in email for char in "\r\n"):
+        raise ValueError("a recipient address is one line")
+    _check_template(template)
+    now = utcnow()
+    values = {
+        "recipient_email": email,
+        "recipient_id": recipient_id,
+        "template": template,
+        "context": context or {},
+        "locale": _recipient_locale(locale, recipient_id),
+        "dedup_key": dedup_key,
+        "call_id": call_id,
+        "status": NotificationStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Notification)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(Notification.id)
+    )
+    return db.session.execute(statement).scalar_one_or_none()
 
 
 def queue_notification(
@@ -41,154 +114,69 @@ def queue_notification(
 ) -> int | None:
     """Record a message in the current transaction; it is sent after the commit.
 
-    Returns the new row's id, or None when a message with this de-duplication key
-    already exists (so asking twice sends once, even from two processes at once).
+    `context` is JSON (store instants as ISO 8601 strings and links built with
+    `external_url`). `locale` defaults to the recipient's own language. Returns the new
+    row's id, or None when a message with this de-duplication key already exists (so
+    asking twice sends once, even from two processes at once).
     """
-    values = {
-        "recipient_email": recipient_email,
-        "recipient_id": recipient_id,
-        "template": template,
-        "context": context or {},
-        "locale": locale or current_app.config["BABEL_DEFAULT_LOCALE"],
-        "dedup_key": dedup_key,
-        "call_id": call_id,
-        "status": NotificationStatus.PENDING,
-        "attempts": 0,
-        "next_attempt_at": utcnow(),
-        "created_at": utcnow(),
-    }
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(Notification)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(Notification.id)
+    notification_id = record_notification(
+        recipient_email=recipient_email,
+        template=template,
+        dedup_key=dedup_key,
+        context=context,
+        locale=locale,
+        recipient_id=recipient_id,
+        call_id=call_id,
     )
-    notification_id = db.session.execute(statement).scalar_one_or_none()
     if notification_id is not None:
         enqueue_after_commit(DELIVER_TASK, notification_id=notification_id)
     return notification_id
 
 
-def render_notification(notification: Notification) -> EmailMessage:
-    """Build the email in the recipient's language from templates/emails/<template>.*"""
-    context = dict(notification.context)
-    with force_locale(notification.locale):
-        text = render_template(f"emails/{notification.template}.txt", **context)
-        html = render_template(f"emails/{notification.template}.html", **context)
-        module = current_app.jinja_env.get_template(
-            f"emails/{notification.template}.txt"
-        ).make_module(context)
-        subject = str(getattr(module, "subject", "")).strip()
-    message = EmailMessage()
-    # Folding user-supplied text into one line keeps it from adding headers.
-    message["Subject"] = " ".join(subject.split()) or "Dialogue Café Call"
-    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    message["To"] = notification.recipient_email
-    # Stable per outbox row, so a receiving server can recognise a repeat.
-    message["Message-ID"] = make_msgid(idstring=f"n{notification.id}", domain="dialoguecafe.call")
-    message["X-Dialogue-Cafe-Notification"] = str(notification.id)
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    return message
+def _lock(notification: Notification) -> None:
+    """Read the row's state again under a row lock: a worker may have just sent it."""
+    db.session.refresh(notification, with_for_update=True)
 
 
-def backoff_delay(attempts: int) -> timedelta:
-    """Exponential backoff with full jitter, bounded."""
-    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
-
-
-def _lock_pending(notification_id: int) -> Notification | None:
-    query = select(Notification).where(Notification.id == notification_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        # A duplicate task waits here and then finds the row already sent.
-        query = query.with_for_update()
-    return db.session.scalar(query)
-
-
-def deliver_notification(*, notification_id: int, mailer: Mailer) -> bool:
-    """Send one pending, due message. True when it was sent now.
-
-    The caller commits after each message so that a crash loses at most the one in flight.
-    """
-    notification = _lock_pending(notification_id)
-    now = utcnow()
-    if notification is None or notification.status != NotificationStatus.PENDING:
-        return False
-    if notification.next_attempt_at > now:
-        return False
-    message = render_notification(notification)
-    notification.attempts += 1
-    try:
-        mailer.send(message)
-    except (smtplib.SMTPException, OSError) as error:
-        record_failed_attempt(notification, error)
-        return False
-    notification.status = NotificationStatus.SENT
-    notification.sent_at = now
-    notification.last_error = None
-    return True
-
-
-def record_failed_attempt(notification: Notification, error: BaseException) -> None:
-    notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+def resend_notification(*, actor: User, notification: Notification) -> Notification:
+    """A failed message goes back to pending with a fresh count of attempts."""
+    _lock(notification)
+    if notification.status != NotificationStatus.FAILED:
+        raise Conflict(
+            _("Only a message that failed can be sent again."), code="notification_not_failed"
+        )
+    previous = {"attempts": notification.attempts, "last_error": notification.last_error}
+    notification.status = NotificationStatus.PENDING
+    notification.attempts = 0
+    notification.next_attempt_at = utcnow()
     notification.dispatched_at = None
-    if notification.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-        notification.status = NotificationStatus.FAILED
-        log.warning("notification %s failed for good: %s", notification.id, error)
-    else:
-        notification.next_attempt_at = utcnow() + backoff_delay(notification.attempts)
-
-
-def deliver_batch(notification_ids: list[int]) -> int:
-    """Deliver several messages over one connection, committing after each."""
-    sent = 0
-    try:
-        with open_mailer() as mailer:
-            for notification_id in notification_ids:
-                sent += deliver_notification(notification_id=notification_id, mailer=mailer)
-                db.session.commit()
-    except (smtplib.SMTPException, OSError) as error:
-        # Could not even connect: every message still pending counts one failed attempt.
-        db.session.rollback()
-        for notification_id in notification_ids:
-            notification = _lock_pending(notification_id)
-            if notification and notification.status == NotificationStatus.PENDING:
-                notification.attempts += 1
-                record_failed_attempt(notification, error)
-            db.session.commit()
-    return sent
-
-
-def due_notification_ids(*, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Pending messages that are due and not handed to the broker recently."""
-    now = now or utcnow()
-    stale = now - timedelta(seconds=current_app.config["NOTIFICATION_REDISPATCH_SECONDS"])
-    query = (
-        select(Notification.id)
-        .where(
-            Notification.status == NotificationStatus.PENDING,
-            Notification.next_attempt_at <= now,
-            func.coalesce(Notification.dispatched_at, Notification.created_at) <= stale,
-        )
-        .order_by(Notification.id)
-        .limit(limit)
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id,
+        action="notification.resent",
+        object_type="notification",
+        object_id=notification.id,
+        details=previous,
     )
-    return list(db.session.scalars(query))
+    enqueue_after_commit(DELIVER_TASK, notification_id=notification.id)
+    return notification
 
 
-def dispatch_pending_notifications(*, batch_size: int = 50) -> int:
-    """Hand every due pending message to the broker again, in batches."""
-    ids = due_notification_ids()
-    if not ids:
-        return 0
-    now = utcnow()
-    db.session.execute(
-        Notification.__table__.update().where(Notification.id.in_(ids)).values(dispatched_at=now)
-    )
-    for start in range(0, len(ids), batch_size):
-        enqueue_after_commit(
-            "notifications.deliver_batch", notification_ids=ids[start : start + batch_size]
+def cancel_notification(*, actor: User, notification: Notification) -> Notification:
+    """A pending message is not sent. A worker holding it finds its claim gone."""
+    _lock(notification)
+    if notification.status != NotificationStatus.PENDING:
+        raise Conflict(
+            _("Only a message still waiting to be sent can be cancelled."),
+            code="notification_not_pending",
         )
-    return len(ids)
+    notification.status = NotificationStatus.CANCELLED
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id,
+        action="notification.cancelled",
+        object_type="notification",
+        object_id=notification.id,
+        details={"attempts": notification.attempts},
+    )
+    return notification

@@ -1,0 +1,262 @@
+"""Delivering the outbox: claim one message, send it, record the outcome; re-dispatch.
+
+Why a message is never sent twice, even by two workers at once or by a task delivered
+twice: a worker first *claims* the row (one conditional UPDATE that raises the attempt
+counter and pushes `next_attempt_at` a lease ahead; on PostgreSQL the row lock makes a
+second claimant wait and then find the row no longer due) and commits. It then hands the
+whole message to the SMTP server, and only in the instant before the final "." that
+makes the server accept it does it mark the row sent, on the condition that its claim
+(the attempt number) still holds, and commit. A worker that dies before that commit
+leaves an unfinished SMTP transaction, which the server discards; its claim runs out and
+the message is tried again. A worker whose claim was lost (cancelled, or taken over
+after the lease) closes the connection instead of finishing the message.
+
+Why a message is never lost: the row is committed with the change that caused it; the
+dispatcher hands over again every pending, due row that the broker did not take or whose
+worker died; failures are retried with exponential backoff and jitter, and after
+MAIL_MAX_ATTEMPTS the row is marked failed, where administrators see and resend it.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import random
+import smtplib
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from app.db import utcnow
+from app.extensions import db
+from app.jobs import enqueue_after_commit
+from app.notifications.mail import DeliveryUncertain, MailerPool, open_mailer
+from app.notifications.models import Notification, NotificationStatus
+from app.notifications.rendering import render_notification
+
+log = logging.getLogger(__name__)
+
+DELIVER_TASK = "notifications.deliver"
+DELIVER_BATCH_TASK = "notifications.deliver_batch"
+BATCH_SIZE = 50
+UNCERTAIN_NOTE = (
+    "The connection broke after the whole message was handed over; the mail server "
+    "most likely accepted it, so it is not sent again. "
+)
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"
+    NOT_SENT = "not sent"  # failed this time, lost its claim, or could not be rendered
+    SERVER_DOWN = "server down"  # no connection: leave the rest of the batch for later
+
+
+def _is_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def describe_error(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def backoff_delay(attempts: int) -> timedelta:
+    """Exponential backoff with jitter: between half and all of base * 2**(attempts-1), capped."""
+    config = current_app.config
+    ceiling = min(
+        config["MAIL_RETRY_MAX_SECONDS"],
+        config["MAIL_RETRY_BASE_SECONDS"] * 2 ** max(attempts - 1, 0),
+    )
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def is_permanent(error: BaseException) -> bool:
+    """A refusal that trying again cannot change (5xx for this recipient or this message).
+
+    A refused sender or login is a configuration problem of ours: retried, not failed.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPDataError):
+        return error.smtp_code >= 500
+    return False
+
+
+def claim_notification(notification_id: int, *, now: datetime | None = None) -> int | None:
+    """Take a pending, due message for this worker. Returns the claim (its attempt number).
+
+    The caller commits at once, so that no other worker takes it during the lease.
+    """
+    now = now or utcnow()
+    lease = now + timedelta(seconds=current_app.config["NOTIFICATION_CLAIM_SECONDS"])
+    statement = (
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status == NotificationStatus.PENDING,
+            Notification.next_attempt_at <= now,
+        )
+        .values(attempts=Notification.attempts + 1, next_attempt_at=lease)
+        .returning(Notification.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(statement).scalar_one_or_none()
+
+
+def mark_sent(notification_id: int, *, attempt: int) -> bool:
+    """Record the message as sent if this attempt's claim still holds."""
+    now = utcnow()
+    statement = (
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status == NotificationStatus.PENDING,
+            Notification.attempts == attempt,
+        )
+        .values(status=NotificationStatus.SENT, sent_at=now, last_error=None)
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(statement).scalar_one_or_none() is not None
+
+
+def record_failed_attempt(
+    notification_id: int, *, attempt: int, error: BaseException, permanent: bool = False
+) -> None:
+    """Schedule the next try with backoff, or mark the message failed for good."""
+    query = select(Notification).where(Notification.id == notification_id)
+    if _is_postgresql():
+        query = query.with_for_update()
+    notification = db.session.scalar(query.execution_options(populate_existing=True))
+    if notification is None or notification.attempts != attempt:
+        return  # another worker took the message over; its outcome counts
+    if notification.status == NotificationStatus.CANCELLED:
+        return
+    notification.last_error = describe_error(error)
+    notification.sent_at = None
+    notification.dispatched_at = None
+    if permanent or notification.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        notification.status = NotificationStatus.FAILED
+        notification.next_attempt_at = utcnow()
+        log.warning("notification %s failed for good: %s", notification.id, error)
+    else:
+        notification.status = NotificationStatus.PENDING
+        notification.next_attempt_at = utcnow() + backoff_delay(notification.attempts)
+        log.info("notification %s attempt %s failed: %s", notification.id, attempt, error)
+
+
+def _note_uncertain(notification_id: int, error: BaseException) -> None:
+    notification = db.session.get(Notification, notification_id, populate_existing=True)
+    if notification is not None:
+        notification.last_error = (UNCERTAIN_NOTE + describe_error(error))[:2000]
+
+
+def deliver_claimed(notification_id: int, *, attempt: int, mailers: MailerPool) -> Outcome:
+    """Send one claimed message and record what happened (committing each step)."""
+    notification = db.session.get(Notification, notification_id, populate_existing=True)
+    if notification is None:
+        return Outcome.NOT_SENT
+    try:
+        message = render_notification(notification)
+    except Exception as error:
+        # A missing template or a broken context will not heal by waiting: show it now.
+        log.exception("notification %s could not be rendered", notification_id)
+        db.session.rollback()
+        record_failed_attempt(notification_id, attempt=attempt, error=error, permanent=True)
+        db.session.commit()
+        return Outcome.NOT_SENT
+    try:
+        mailer = mailers.get()
+    except (smtplib.SMTPException, OSError) as error:
+        record_failed_attempt(notification_id, attempt=attempt, error=error)
+        db.session.commit()
+        return Outcome.SERVER_DOWN
+
+    def confirm() -> bool:
+        confirmed = mark_sent(notification_id, attempt=attempt)
+        db.session.commit()
+        return confirmed
+
+    try:
+        sent = mailer.send(message, confirm=confirm)
+    except DeliveryUncertain as error:
+        log.warning("notification %s: %s", notification_id, error)
+        _note_uncertain(notification_id, error)
+        db.session.commit()
+        mailers.close()
+        return Outcome.SENT
+    except (smtplib.SMTPException, OSError) as error:
+        db.session.rollback()
+        record_failed_attempt(
+            notification_id, attempt=attempt, error=error, permanent=is_permanent(error)
+        )
+        db.session.commit()
+        return Outcome.NOT_SENT
+    return Outcome.SENT if sent else Outcome.NOT_SENT
+
+
+def deliver_batch(notification_ids: list[int]) -> int:
+    """Deliver several messages over one connection. Returns how many were sent now.
+
+    Messages that are not pending or not due are skipped (a repeated task sends nothing).
+    When the server cannot be reached, the rest stay pending for the dispatcher.
+    """
+    sent = 0
+    with open_mailer() as mailers:
+        for notification_id in notification_ids:
+            attempt = claim_notification(notification_id)
+            db.session.commit()
+            if attempt is None:
+                continue
+            outcome = deliver_claimed(notification_id, attempt=attempt, mailers=mailers)
+            if outcome is Outcome.SERVER_DOWN:
+                break
+            sent += outcome is Outcome.SENT
+    return sent
+
+
+def due_notification_ids(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Pending, due messages not handed to the broker recently (locked for this dispatcher)."""
+    now = now or utcnow()
+    stale = now - timedelta(seconds=current_app.config["NOTIFICATION_REDISPATCH_SECONDS"])
+    query = (
+        select(Notification.id)
+        .where(
+            Notification.status == NotificationStatus.PENDING,
+            Notification.next_attempt_at <= now,
+            func.coalesce(Notification.dispatched_at, Notification.created_at) <= stale,
+        )
+        .order_by(Notification.id)
+        .limit(limit)
+    )
+    if _is_postgresql():
+        # A second dispatcher running at the same time skips these rows.
+        query = query.with_for_update(skip_locked=True)
+    return list(db.session.scalars(query))
+
+
+def dispatch_pending_notifications(
+    *, now: datetime | None = None, batch_size: int = BATCH_SIZE, limit: int = 500
+) -> int:
+    """Hand every due pending message to the broker again, in batches, after the commit.
+
+    Safe to run twice: a handed-over row is not due again before
+    NOTIFICATION_REDISPATCH_SECONDS, and delivering it twice sends it once.
+    """
+    now = now or utcnow()
+    ids = due_notification_ids(now=now, limit=limit)
+    if not ids:
+        return 0
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids))
+        .values(dispatched_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    enqueue_batches(ids, batch_size=batch_size)
+    return len(ids)
+
+
+def enqueue_batches(ids: list[int], *, batch_size: int = BATCH_SIZE) -> None:
+    for start in range(0, len(ids), batch_size):
+        enqueue_after_commit(DELIVER_BATCH_TASK, notification_ids=ids[start : start + batch_size])

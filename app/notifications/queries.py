@@ -1,0 +1,251 @@
+"""Read-only queries of the notifications domain, each page in a constant number of queries."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Row, func, select
+
+from app.accounts.models import Role, User, UserRole
+from app.audit.models import AuditEntry
+from app.calls.models import Call
+from app.extensions import db
+from app.notifications.models import Notification, NotificationStatus
+from app.proposals.models import Proposal, ProposalRevision, ProposalState
+from app.reviews.models import Assignment, AssignmentState
+
+PAGE_SIZE = 50
+ERROR_PREVIEW_LENGTH = 160
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class OutboxFilters:
+    recipient: str = ""
+    status: NotificationStatus | None = None
+    template: str | None = None
+    call_id: int | None = None
+
+    def conditions(self, *, with_status: bool = True) -> list:
+        conditions = []
+        if self.recipient:
+            conditions.append(
+                Notification.recipient_email.ilike(_like_pattern(self.recipient), escape="\\")
+            )
+        if self.template:
+            conditions.append(Notification.template == self.template)
+        if self.call_id:
+            conditions.append(Notification.call_id == self.call_id)
+        if with_status and self.status:
+            conditions.append(Notification.status == self.status)
+        return conditions
+
+
+@dataclass
+class OutboxPage:
+    rows: list[Row]
+    counts: dict[NotificationStatus, int]
+    total: int
+    page: int
+    pages: int
+    page_size: int
+
+    @property
+    def first_number(self) -> int:
+        return (self.page - 1) * self.page_size + 1 if self.total else 0
+
+    @property
+    def last_number(self) -> int:
+        return min(self.page * self.page_size, self.total)
+
+
+def outbox_page(filters: OutboxFilters, *, page: int = 1, page_size: int = PAGE_SIZE) -> OutboxPage:
+    """One page of messages, newest first, and the count per state: two queries."""
+    counted = db.session.execute(
+        select(Notification.status, func.count())
+        .where(*filters.conditions(with_status=False))
+        .group_by(Notification.status)
+    ).all()
+    counts = dict.fromkeys(NotificationStatus, 0)
+    counts.update({status: number for status, number in counted})
+    total = counts[filters.status] if filters.status else sum(counts.values())
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(
+        select(
+            Notification.id,
+            Notification.recipient_email,
+            Notification.template,
+            Notification.status,
+            Notification.attempts,
+            func.substr(Notification.last_error, 1, ERROR_PREVIEW_LENGTH).label("last_error"),
+            Notification.created_at,
+            Notification.sent_at,
+            Notification.next_attempt_at,
+            Notification.call_id,
+            Call.title.label("call_title"),
+        )
+        .outerjoin(Call, Call.id == Notification.call_id)
+        .where(*filters.conditions())
+        .order_by(Notification.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    return OutboxPage(
+        rows=rows, counts=counts, total=total, page=page, pages=pages, page_size=page_size
+    )
+
+
+def call_choices() -> list[Row]:
+    """(id, title) of every call, newest first, for filters and group choices."""
+    return db.session.execute(
+        select(Call.id, Call.title).order_by(Call.opens_at.desc(), Call.id.desc())
+    ).all()
+
+
+def notification_with_call(notification_id: int) -> tuple[Notification, str | None] | None:
+    row = db.session.execute(
+        select(Notification, Call.title)
+        .outerjoin(Call, Call.id == Notification.call_id)
+        .where(Notification.id == notification_id)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def notification_history(notification_id: int) -> list[Row]:
+    """Administrators' actions on one message, oldest first, with who did them."""
+    return db.session.execute(
+        select(AuditEntry.at, AuditEntry.action, AuditEntry.details, User.name.label("actor"))
+        .outerjoin(User, User.id == AuditEntry.actor_id)
+        .where(AuditEntry.object_type == "notification", AuditEntry.object_id == notification_id)
+        .order_by(AuditEntry.at, AuditEntry.id)
+    ).all()
+
+
+# --- people to write to ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    email: str
+    name: str
+    locale: str | None
+
+
+def _recipients(query) -> list[Recipient]:
+    rows = db.session.execute(
+        query.add_columns(User.email, User.name, User.locale)
+        .where(User.active.is_(True))
+        .distinct()
+        .order_by(User.name, User.id)
+    ).all()
+    return [Recipient(id=row.id, email=row.email, name=row.name, locale=row.locale) for row in rows]
+
+
+def applicants_of_call(call_id: int) -> list[Recipient]:
+    """Everyone who owns a proposal of the call that was not withdrawn."""
+    return _recipients(
+        select(User.id)
+        .join(Proposal, Proposal.owner_id == User.id)
+        .where(Proposal.call_id == call_id, Proposal.state != ProposalState.WITHDRAWN)
+    )
+
+
+def applicants_with_drafts(call_id: int) -> list[Recipient]:
+    return _recipients(
+        select(User.id)
+        .join(Proposal, Proposal.owner_id == User.id)
+        .where(Proposal.call_id == call_id, Proposal.state == ProposalState.DRAFT)
+    )
+
+
+def reviewers_with_unfinished_reviews(call_id: int) -> list[Recipient]:
+    return _recipients(
+        select(User.id)
+        .join(Assignment, Assignment.reviewer_id == User.id)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(
+            Proposal.call_id == call_id,
+            Proposal.state != ProposalState.WITHDRAWN,
+            Assignment.state.in_((AssignmentState.ASSIGNED, AssignmentState.IN_PROGRESS)),
+        )
+    )
+
+
+def active_administrators() -> list[Recipient]:
+    return _recipients(
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMINISTRATOR)
+    )
+
+
+def recipients_by_id(user_ids: list[int]) -> list[Recipient]:
+    return _recipients(select(User.id).where(User.id.in_(user_ids)))
+
+
+# --- the administrators' digest ----------------------------------------------------------
+
+
+@dataclass
+class CallSubmissions:
+    call_id: int
+    title: str
+    new: list[Row] = field(default_factory=list)
+    resubmitted: list[Row] = field(default_factory=list)
+
+
+def submissions_between(start: datetime, end: datetime) -> list[CallSubmissions]:
+    """Proposals submitted in [start, end), first submissions and resubmissions, by call."""
+    rows = db.session.execute(
+        select(
+            Call.id.label("call_id"),
+            Call.title,
+            Proposal.id.label("proposal_id"),
+            Proposal.city,
+            Proposal.country_code,
+            ProposalRevision.number,
+            ProposalRevision.submitted_at,
+        )
+        .join(Proposal, Proposal.id == ProposalRevision.proposal_id)
+        .join(Call, Call.id == Proposal.call_id)
+        .where(
+            ProposalRevision.submitted_at >= start,
+            ProposalRevision.submitted_at < end,
+            Proposal.state != ProposalState.WITHDRAWN,
+        )
+        .order_by(Call.title, Call.id, ProposalRevision.submitted_at, ProposalRevision.id)
+    ).all()
+    by_call: dict[int, CallSubmissions] = {}
+    for row in rows:
+        entry = by_call.setdefault(row.call_id, CallSubmissions(row.call_id, row.title))
+        (entry.new if row.number == 1 else entry.resubmitted).append(row)
+    return list(by_call.values())
+
+
+def draft_owners(call_id: int) -> list[Row]:
+    """Each draft of a call with its owner (active accounts only)."""
+    return db.session.execute(
+        select(
+            Proposal.id.label("proposal_id"),
+            Proposal.city,
+            User.id.label("user_id"),
+            User.email,
+            User.name,
+            User.locale,
+        )
+        .join(User, User.id == Proposal.owner_id)
+        .where(
+            Proposal.call_id == call_id,
+            Proposal.state == ProposalState.DRAFT,
+            User.active.is_(True),
+        )
+        .order_by(Proposal.id)
+    ).all()
