@@ -187,3 +187,75 @@ def make_review(
     db.session.add(review)
     db.session.flush()
     return review
+
+
+def make_notification(
+    *,
+    recipient: User | None = None,
+    template: str = "bulk_message",
+    status: str = "pending",
+    attempts: int = 0,
+    last_error: str | None = None,
+    call: Call | None = None,
+    context: dict[str, Any] | None = None,
+    dedup_key: str | None = None,
+) -> Any:
+    """An outbox row in any state (notifications domain)."""
+    from app.notifications.models import Notification, NotificationStatus
+
+    recipient = recipient or make_user()
+    now = utcnow()
+    notification = Notification(
+        recipient_email=recipient.email,
+        recipient_id=recipient.id,
+        template=template,
+        context=context
+        if context is not None
+        else {
+            "recipient_name": recipient.name,
+            "message_subject": "News about the call",
+            "message_body": "The venue visits start next week.",
+            "call_title": call.title if call else "Dialogue Café — Call for Interest to Cities",
+            "call_url": "http://call.test/calls/demo",
+        },
+        dedup_key=dedup_key or f"test:{next(_counter)}",
+        call_id=call.id if call else None,
+        status=NotificationStatus(status),
+        attempts=attempts,
+        last_error=last_error,
+        sent_at=now if status == "sent" else None,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    db.session.add(notification)
+    db.session.flush()
+    return notification
+
+
+def make_job(
+    *,
+    started_by: User,
+    kind: str = "export",
+    state: str = "queued",
+    progress: int = 0,
+    result_path: str | None = None,
+    result_name: str | None = None,
+    call: Call | None = None,
+) -> Any:
+    """A job row in any state (jobs domain); the result file is the test's to write."""
+    from app.jobs.models import Job, JobState
+
+    job = Job(
+        kind=kind,
+        started_by_id=started_by.id,
+        call_id=call.id if call else None,
+        state=JobState(state),
+        progress=progress,
+        result_path=result_path,
+        result_name=result_name,
+        started_at=utcnow() if state != "queued" else None,
+        finished_at=utcnow() if state in ("succeeded", "failed") else None,
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
