@@ -80,6 +80,11 @@ def _apply(change: Callable[[], object], *, done: str, back: str):
     return redirect(back)
 
 
+def _form_status() -> int:
+    """A form shown again after a POST was refused (a successful POST redirects)."""
+    return 400 if request.method == "POST" else 200
+
+
 def _save_form(form, change: Callable[[], object], *, aliases: dict | None = None) -> bool:
     """Run one service with a validated form's input. False (input kept) when it refuses."""
     try:
@@ -141,9 +146,7 @@ def admin_create():
     ):
         flash(_("The call was created in draft, with the seven default criteria."), "success")
         return redirect(url_for("calls.admin_edit", call_id=created[0].id))
-    return render_template(
-        "calls/admin_create.html", form=form, zone=zone
-    ), 400 if form.errors else 200
+    return render_template("calls/admin_create.html", form=form, zone=zone), _form_status()
 
 
 @bp.route("/admin/calls/<int:call_id>", methods=["GET", "POST"])
@@ -168,7 +171,7 @@ def admin_edit(call_id: int):
         transitions=[
             (action, TRANSITION_LABELS[action]) for action in services.available_transitions(call)
         ],
-    ), 400 if form.errors else 200
+    ), _form_status()
 
 
 @bp.post("/admin/calls/<int:call_id>/state/<action>")
@@ -214,7 +217,7 @@ def admin_criterion_new(call_id: int):
         form=form,
         criterion=None,
         frozen=services.criteria_are_frozen(call.id),
-    ), 400 if form.errors else 200
+    ), _form_status()
 
 
 @bp.route("/admin/calls/<int:call_id>/criteria/<int:criterion_id>", methods=["GET", "POST"])
@@ -235,7 +238,7 @@ def admin_criterion_edit(call_id: int, criterion_id: int):
         form=form,
         criterion=criterion,
         frozen=services.criteria_are_frozen(call.id),
-    ), 400 if form.errors else 200
+    ), _form_status()
 
 
 @bp.post("/admin/calls/<int:call_id>/criteria/<int:criterion_id>/move")
@@ -286,7 +289,7 @@ def admin_question_new(call_id: int):
         return redirect(url_for("calls.admin_questions", call_id=call.id))
     return render_template(
         "calls/admin_question.html", call=call, form=form, question=None
-    ), 400 if form.errors else 200
+    ), _form_status()
 
 
 @bp.route("/admin/calls/<int:call_id>/eligibility/<int:question_id>", methods=["GET", "POST"])
@@ -305,7 +308,7 @@ def admin_question_edit(call_id: int, question_id: int):
         return redirect(url_for("calls.admin_questions", call_id=call.id))
     return render_template(
         "calls/admin_question.html", call=call, form=form, question=question
-    ), 400 if form.errors else 200
+    ), _form_status()
 
 
 @bp.post("/admin/calls/<int:call_id>/eligibility/<int:question_id>/move")

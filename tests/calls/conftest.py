@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import g
 
 from app.extensions import db
 from tests.factories import make_admin
@@ -17,6 +18,8 @@ def admin(app_context):
 
 
 def log_in(client, user) -> None:
+    # Requests in a test share the test's app context, so Flask-Login's cached user too.
+    g.pop("_login_user", None)
     with client.session_transaction() as session:
         session["_user_id"] = user.session_token
         session["_fresh"] = True
