@@ -1,0 +1,299 @@
+"""Read-only queries of the shortlists domain: each list in one statement, aggregated in SQL."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import Float, Select, case, cast, func, select
+from sqlalchemy.orm import aliased
+
+from app.accounts.models import User
+from app.calls.models import Criterion
+from app.extensions import db
+from app.proposals.models import SUBMITTED_STATES, Proposal
+from app.reviews.models import Assignment, Review, ReviewState, Score
+from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
+
+
+def shortlists_of_call(call_id: int) -> list:
+    """Every shortlist of the call, newest first, with how many proposals are in it."""
+    included = (
+        select(ShortlistEntry.shortlist_id, func.count().label("included"))
+        .where(ShortlistEntry.included.is_(True))
+        .group_by(ShortlistEntry.shortlist_id)
+        .subquery()
+    )
+    compiler = aliased(User)
+    return db.session.execute(
+        select(
+            Shortlist,
+            func.coalesce(included.c.included, 0).label("included"),
+            compiler.name.label("compiled_by"),
+        )
+        .outerjoin(included, included.c.shortlist_id == Shortlist.id)
+        .outerjoin(compiler, compiler.id == Shortlist.compiled_by_id)
+        .where(Shortlist.call_id == call_id)
+        .order_by(Shortlist.created_at.desc(), Shortlist.id.desc())
+    ).all()
+
+
+def shortlist_rows(shortlist_id: int) -> list:
+    """The entries of a shortlist with what the page shows of each proposal, by rank."""
+    adjuster = aliased(User)
+    return db.session.execute(
+        select(
+            ShortlistEntry.id.label("entry_id"),
+            ShortlistEntry.proposal_id,
+            ShortlistEntry.rank,
+            ShortlistEntry.score,
+            ShortlistEntry.included,
+            ShortlistEntry.why,
+            ShortlistEntry.adjusted_at,
+            ShortlistEntry.adjustment_reason,
+            adjuster.name.label("adjusted_by"),
+            Proposal.city,
+            Proposal.country_code,
+            Proposal.continent,
+            Proposal.region,
+            Proposal.state,
+        )
+        .join(Proposal, Proposal.id == ShortlistEntry.proposal_id)
+        .outerjoin(adjuster, adjuster.id == ShortlistEntry.adjusted_by_id)
+        .where(ShortlistEntry.shortlist_id == shortlist_id)
+        .order_by(ShortlistEntry.rank, ShortlistEntry.id)
+    ).all()
+
+
+def decision_recipients(shortlist_id: int) -> list:
+    """Who hears the decision: the account that owns each (not withdrawn) proposal."""
+    return db.session.execute(
+        select(
+            ShortlistEntry.proposal_id,
+            ShortlistEntry.included,
+            Proposal.city,
+            Proposal.language,
+            User.id.label("owner_id"),
+            User.email.label("owner_email"),
+            User.name.label("owner_name"),
+            User.locale.label("owner_locale"),
+        )
+        .join(Proposal, Proposal.id == ShortlistEntry.proposal_id)
+        .join(User, User.id == Proposal.owner_id)
+        .where(ShortlistEntry.shortlist_id == shortlist_id, Proposal.state.in_(SUBMITTED_STATES))
+        .order_by(ShortlistEntry.rank)
+    ).all()
+
+
+def shareable_comments(call_id: int) -> dict[int, list[str]]:
+    """Per proposal, the comments for the city that their reviewers allowed to be shared."""
+    rows = db.session.execute(
+        select(Assignment.proposal_id, Review.comment_for_applicant)
+        .join(Review, Review.assignment_id == Assignment.id)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(
+            Proposal.call_id == call_id,
+            Review.state == ReviewState.SUBMITTED,
+            Review.comment_shareable.is_(True),
+            Review.comment_for_applicant != "",
+        )
+        .order_by(Assignment.proposal_id, Review.submitted_at, Review.id)
+    ).all()
+    comments: dict[int, list[str]] = defaultdict(list)
+    for proposal_id, comment in rows:
+        if comment.strip():
+            comments[proposal_id].append(comment.strip())
+    return dict(comments)
+
+
+def published_shortlist(call_id: int) -> Shortlist | None:
+    return db.session.scalar(
+        select(Shortlist).where(
+            Shortlist.call_id == call_id, Shortlist.state == ShortlistState.PUBLISHED
+        )
+    )
+
+
+def dossier_shortlist(call_id: int) -> Shortlist | None:
+    """The published shortlist, else the newest with a result."""
+    return published_shortlist(call_id) or db.session.scalar(
+        select(Shortlist)
+        .where(
+            Shortlist.call_id == call_id,
+            Shortlist.state.in_((ShortlistState.COMPILED, ShortlistState.ADJUSTED)),
+        )
+        .order_by(Shortlist.created_at.desc(), Shortlist.id.desc())
+        .limit(1)
+    )
+
+
+def _value01():
+    return cast((Score.value - Score.scale_min) / (Score.scale_max - Score.scale_min), Float)
+
+
+def review_export_query(call_id: int, criteria: list[Criterion]) -> Select:
+    """One row per submitted review: the proposal, the reviewer, each criterion's score and
+    comment side by side (pivoted in SQL), the review's own total and its comments."""
+    weights = func.nullif(func.sum(Criterion.weight), 0)
+    pivot = (
+        select(
+            Score.review_id.label("review_id"),
+            (100.0 * func.sum(Criterion.weight * _value01()) / weights).label("review_total"),
+            *[
+                func.max(case((Score.criterion_id == c.id, Score.value))).label(f"score_{c.id}")
+                for c in criteria
+            ],
+            *[
+                func.max(case((Score.criterion_id == c.id, Score.comment))).label(f"comment_{c.id}")
+                for c in criteria
+            ],
+        )
+        .join(Criterion, Criterion.id == Score.criterion_id)
+        .group_by(Score.review_id)
+        .subquery()
+    )
+    reviewer = aliased(User)
+    return (
+        select(
+            Proposal.id.label("proposal_id"),
+            Proposal.city,
+            Proposal.country_code,
+            Proposal.continent,
+            Proposal.region,
+            Proposal.state.label("proposal_state"),
+            Review.id.label("review_id"),
+            reviewer.id.label("reviewer_id"),
+            reviewer.name.label("reviewer_name"),
+            reviewer.email.label("reviewer_email"),
+            Review.submitted_at,
+            Review.recommendation,
+            Review.confidence,
+            pivot.c.review_total,
+            *[pivot.c[f"score_{c.id}"] for c in criteria],
+            *[pivot.c[f"comment_{c.id}"] for c in criteria],
+            Review.overall_comment,
+            Review.comment_for_applicant,
+            Review.comment_shareable,
+        )
+        .select_from(Review)
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .join(reviewer, reviewer.id == Assignment.reviewer_id)
+        .outerjoin(pivot, pivot.c.review_id == Review.id)
+        .where(
+            Proposal.call_id == call_id,
+            Proposal.state.in_(SUBMITTED_STATES),
+            Review.state == ReviewState.SUBMITTED,
+        )
+        .order_by(Proposal.id, Review.submitted_at, Review.id)
+    )
+
+
+def count_submitted_reviews(call_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(Review.id))
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(
+            Proposal.call_id == call_id,
+            Proposal.state.in_(SUBMITTED_STATES),
+            Review.state == ReviewState.SUBMITTED,
+        )
+    )
+
+
+def _submitted_scores_of(call_id: int, *columns) -> Select:
+    return (
+        select(*columns)
+        .select_from(Score)
+        .join(Review, Review.id == Score.review_id)
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(
+            Proposal.call_id == call_id,
+            Proposal.state.in_(SUBMITTED_STATES),
+            Review.state == ReviewState.SUBMITTED,
+        )
+    )
+
+
+def score_distribution(call_id: int) -> dict[int, dict[float, int]]:
+    """Per criterion: how many scores of each value (one GROUP BY)."""
+    rows = db.session.execute(
+        _submitted_scores_of(call_id, Score.criterion_id, Score.value, func.count())
+        .group_by(Score.criterion_id, Score.value)
+        .order_by(Score.criterion_id, Score.value)
+    ).all()
+    distribution: dict[int, dict[float, int]] = defaultdict(dict)
+    for criterion_id, value, count in rows:
+        distribution[criterion_id][float(value)] = count
+    return dict(distribution)
+
+
+def reviewer_spread(call_id: int) -> list:
+    """Each reviewer's number of reviews, mean and mean square of their 0-1 scores."""
+    value = _value01()
+    return db.session.execute(
+        _submitted_scores_of(
+            call_id,
+            User.id,
+            User.name,
+            func.count(func.distinct(Review.id)).label("reviews"),
+            func.avg(value).label("mean"),
+            func.avg(value * value).label("mean_sq"),
+        )
+        .join(User, User.id == Assignment.reviewer_id)
+        .group_by(User.id, User.name)
+        .order_by(func.avg(value), User.id)
+    ).all()
+
+
+def proposals_by_group(call_id: int, group_by: str) -> list:
+    """How many proposals each continent (or region) sent, and how many are shortlisted."""
+    column = getattr(Proposal, group_by)
+    return db.session.execute(
+        select(column.label("group"), func.count().label("proposals"))
+        .where(Proposal.call_id == call_id, Proposal.state.in_(SUBMITTED_STATES))
+        .group_by(column)
+        .order_by(func.count().desc(), column)
+    ).all()
+
+
+def dossier_details(proposal_ids: list[int]) -> dict[int, object]:
+    """What the dossier prints about each shortlisted proposal (one query)."""
+    if not proposal_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Proposal.id,
+            Proposal.organisation,
+            Proposal.population,
+            Proposal.continent,
+            Proposal.region,
+            Proposal.language,
+            Proposal.contact_name,
+            Proposal.contact_email,
+            Proposal.answers,
+        ).where(Proposal.id.in_(proposal_ids))
+    ).all()
+    return {row.id: row for row in rows}
+
+
+def dossier_reviews(call_id: int, proposal_ids: list[int]) -> dict[int, list]:
+    """The submitted reviews of the shortlisted proposals, oldest first (one query)."""
+    if not proposal_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Assignment.proposal_id,
+            Review.recommendation,
+            Review.confidence,
+            Review.overall_comment,
+        )
+        .join(Review, Review.assignment_id == Assignment.id)
+        .where(Assignment.proposal_id.in_(proposal_ids), Review.state == ReviewState.SUBMITTED)
+        .order_by(Assignment.proposal_id, Review.submitted_at, Review.id)
+    ).all()
+    reviews: dict[int, list] = defaultdict(list)
+    for row in rows:
+        reviews[row.proposal_id].append(row)
+    return dict(reviews)

@@ -1,0 +1,672 @@
+"""Shortlists: compiling one (a background job), adjusting, comparing, publishing decisions,
+and exporting a call's reviews. Each function changes one thing; the caller commits."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from werkzeug.routing import BuildError
+
+from app.accounts.models import User
+from app.audit.services import record_audit
+from app.calls.models import Call, CallState
+from app.calls.services import decide_call, start_review
+from app.core.urls import external_url
+from app.db import utcnow
+from app.errors import Conflict, DomainError, NotFound
+from app.extensions import db
+from app.jobs.models import Job
+from app.jobs.services import (
+    FINISHED_STATES,
+    fail_job,
+    finish_job,
+    report_progress,
+    result_file,
+    start_job,
+)
+from app.notifications.models import Notification
+from app.notifications.services import queue_notification, render_notification
+from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalState
+from app.shortlists import queries
+from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
+from app.shortlists.scoring import ScoringOptions, rank_proposals, rounded
+from app.shortlists.solver import (
+    GROUP_BY_CHOICES,
+    Candidate,
+    Constraints,
+    Reason,
+    check_selection,
+    describe,
+    solve,
+)
+
+log = logging.getLogger(__name__)
+
+COMPILE_TASK = "shortlists.compile"
+EXPORT_TASK = "shortlists.export"
+COMPILE_JOB_KIND = "shortlist_compile"
+EXPORT_JOB_KIND = "call_export"
+EDITABLE_STATES = (ShortlistState.COMPILED, ShortlistState.ADJUSTED)
+CLOSED_CALL_STATES = (CallState.CLOSED, CallState.IN_REVIEW)
+DECIDED_CALL_STATES = (CallState.DECIDED, CallState.ARCHIVED)
+
+Progress = Callable[[int, int, str], None]
+
+
+# --- parameters -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompileParameters:
+    """What an administrator asks for: stored on the shortlist, so every result can be redone."""
+
+    size: int = 10
+    min_score: float | None = None
+    group_by: str = "continent"
+    min_per_group: int = 1
+    max_per_group: int | None = None
+    max_per_country: int | None = 1
+    min_groups: int = 0
+    scoring: ScoringOptions = field(default_factory=ScoringOptions)
+
+    def __post_init__(self) -> None:
+        if self.group_by not in GROUP_BY_CHOICES:
+            raise ValueError(f"unknown group_by {self.group_by!r}")
+
+    def constraints(self) -> Constraints:
+        return Constraints(
+            size=self.size,
+            min_score=self.min_score,
+            min_per_group=self.min_per_group,
+            max_per_group=self.max_per_group,
+            max_per_country=self.max_per_country,
+            min_groups=self.min_groups,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        values = asdict(self)
+        values["scoring"] = self.scoring.as_parameters()
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> CompileParameters:
+        values = dict(values)
+        scoring = ScoringOptions.from_parameters(values.pop("scoring", {}) or {})
+        known = {name for name in cls.__dataclass_fields__ if name != "scoring"}
+        return cls(scoring=scoring, **{k: v for k, v in values.items() if k in known})
+
+
+def candidates_from(ranking, group_by: str) -> list[Candidate]:
+    return [
+        Candidate(
+            proposal_id=p.proposal_id,
+            rank=p.rank,
+            score=p.score,
+            group=getattr(p, group_by) or None,
+            country=p.country_code or None,
+            city=p.city,
+        )
+        for p in ranking.proposals
+    ]
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def progress_reporter(job_id: int) -> Progress:
+    """Progress written in its own short transaction, so that the bar moves while the job's
+    own transaction (and any streaming cursor in it) stays open. Best effort: a failure to
+    report never fails the job."""
+    engine = db.engine
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return lambda done, total, message="": None
+
+    def report(done: int, total: int, message: str = "") -> None:
+        try:
+            with Session(engine) as session, session.begin():
+                job = session.get(Job, job_id)
+                if job is not None:
+                    report_progress(job, done=done, total=total, message=message)
+        except SQLAlchemyError:
+            log.warning("could not record progress of job %s", job_id, exc_info=True)
+
+    return report
+
+
+def _report(progress: Progress | None, done: int, total: int, message: str) -> None:
+    if progress is not None:
+        progress(done, total, message)
+
+
+# --- compiling ------------------------------------------------------------------------------
+
+
+def ensure_not_decided(call: Call) -> None:
+    if call.state in DECIDED_CALL_STATES:
+        raise Conflict(_("The decisions of this call are already published."), code="call_decided")
+
+
+def request_compilation(*, actor: User, call: Call, parameters: CompileParameters) -> Shortlist:
+    """A new shortlist in 'compiling' and the background job that will compile it."""
+    ensure_not_decided(call)
+    job = start_job(
+        actor=actor,
+        kind=COMPILE_JOB_KIND,
+        task_name=COMPILE_TASK,
+        call_id=call.id,
+        parameters=parameters.as_dict(),
+    )
+    shortlist = Shortlist(
+        call_id=call.id,
+        parameters=parameters.as_dict(),
+        state=ShortlistState.COMPILING,
+        job_id=job.id,
+        compiled_by_id=actor.id,
+    )
+    db.session.add(shortlist)
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id,
+        action="shortlist.compile_requested",
+        object_type="shortlist",
+        object_id=shortlist.id,
+        details={"job_id": job.id, "call_id": call.id, "parameters": parameters.as_dict()},
+    )
+    return shortlist
+
+
+def shortlist_for_job(job_id: int, *, lock: bool = False) -> Shortlist | None:
+    query = select(Shortlist).where(Shortlist.job_id == job_id)
+    if lock and db.session.get_bind().dialect.name == "postgresql":
+        # A second run of the same job waits here, then finds the work done.
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def compile_shortlist(*, job: Job, progress: Progress | None = None) -> Shortlist | None:
+    """Score, solve and write the entries of the job's shortlist; safe to run twice."""
+    shortlist = shortlist_for_job(job.id, lock=True)
+    if shortlist is None:
+        fail_job(job, message=_("This job has no shortlist to compile."))
+        return None
+    if shortlist.state != ShortlistState.COMPILING:
+        return shortlist
+    call = db.session.get(Call, shortlist.call_id)
+    parameters = CompileParameters.from_dict(shortlist.parameters)
+    _report(progress, 1, 4, _("Scoring the proposals"))
+    ranking = rank_proposals(call, parameters.scoring)
+    candidates = candidates_from(ranking, parameters.group_by)
+    _report(progress, 2, 4, _("Choosing the shortlist"))
+    solution = solve(candidates, parameters.constraints())
+    _report(progress, 3, 4, _("Writing the result"))
+    db.session.execute(delete(ShortlistEntry).where(ShortlistEntry.shortlist_id == shortlist.id))
+    if candidates:
+        db.session.execute(
+            insert(ShortlistEntry),
+            [
+                {
+                    "shortlist_id": shortlist.id,
+                    "proposal_id": candidate.proposal_id,
+                    "rank": candidate.rank,
+                    "score": rounded(candidate.score),
+                    "included": candidate.proposal_id in solution.selected,
+                    "why": solution.reasons[candidate.proposal_id].to_json(),
+                }
+                for candidate in candidates
+            ],
+        )
+    shortlist.compiled_at = utcnow()
+    shortlist.state = ShortlistState.COMPILED if solution.feasible else ShortlistState.FAILED
+    shortlist.message = json.dumps([asdict(problem) for problem in solution.problems])
+    details = {
+        "job_id": job.id,
+        "selected": len(solution.selected),
+        "candidates": len(candidates),
+        "solver_seconds": round(solution.seconds, 4),
+        "problems": [problem.code for problem in solution.problems],
+    }
+    record_audit(
+        actor_id=shortlist.compiled_by_id,
+        action="shortlist.compiled" if solution.feasible else "shortlist.compile_failed",
+        object_type="shortlist",
+        object_id=shortlist.id,
+        details=details,
+    )
+    if solution.feasible:
+        finish_job(
+            job,
+            message=_(
+                "%(count)s of %(total)s proposals chosen.",
+                count=len(solution.selected),
+                total=len(candidates),
+            ),
+        )
+    else:
+        fail_job(job, message=" ".join(describe(problem) for problem in solution.problems))
+    db.session.flush()
+    return shortlist
+
+
+def record_job_failure(job: Job, error: BaseException) -> None:
+    """After an unexpected error (the transaction rolled back): say so on the job and list."""
+    message = (
+        error.message
+        if isinstance(error, DomainError)
+        else _("The job stopped on an unexpected error.")
+    )
+    fail_job(job, message=message)
+    shortlist = shortlist_for_job(job.id)
+    if shortlist is not None and shortlist.state == ShortlistState.COMPILING:
+        shortlist.state = ShortlistState.FAILED
+        shortlist.message = json.dumps(
+            [{"code": "error", "params": {"text": type(error).__name__}}]
+        )
+
+
+def problems_of(shortlist: Shortlist) -> list[Reason]:
+    try:
+        items = json.loads(shortlist.message or "[]")
+    except ValueError:
+        return [Reason("note", {"text": shortlist.message})]
+    if not isinstance(items, list):
+        return []
+    return [Reason(str(item.get("code")), dict(item.get("params") or {})) for item in items]
+
+
+# --- adjusting ------------------------------------------------------------------------------
+
+
+def ensure_editable(shortlist: Shortlist) -> None:
+    if shortlist.state == ShortlistState.PUBLISHED:
+        raise Conflict(_("This shortlist is published and can no longer change."), code="published")
+    if shortlist.state not in EDITABLE_STATES:
+        raise DomainError(
+            _("This shortlist has no result to change (it is compiling or failed)."),
+            code="not_compiled",
+        )
+
+
+def adjust_entry(
+    *, actor: User, entry: ShortlistEntry, include: bool, reason: str
+) -> ShortlistEntry:
+    """Put a proposal in or take it out by hand; the reason stays on the entry and in the log."""
+    shortlist = entry.shortlist
+    ensure_editable(shortlist)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            _("Say why you change the shortlist."), code="reason_required", field="reason"
+        )
+    if entry.included == include:
+        raise DomainError(
+            _("This proposal is already in the shortlist.")
+            if include
+            else _("This proposal is already out of the shortlist."),
+            code="no_change",
+        )
+    entry.included = include
+    entry.adjusted_by_id = actor.id
+    entry.adjusted_at = utcnow()
+    entry.adjustment_reason = reason
+    shortlist.state = ShortlistState.ADJUSTED
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id,
+        action="shortlist.entry_included" if include else "shortlist.entry_excluded",
+        object_type="shortlist",
+        object_id=shortlist.id,
+        details={"entry_id": entry.id, "proposal_id": entry.proposal_id, "reason": reason},
+    )
+    return entry
+
+
+def rule_breaches(shortlist: Shortlist, rows: list) -> list[Reason]:
+    """The compile rules the current (adjusted) selection no longer meets."""
+    parameters = CompileParameters.from_dict(shortlist.parameters)
+    candidates = [
+        Candidate(
+            proposal_id=row.proposal_id,
+            rank=row.rank,
+            score=row.score,
+            group=getattr(row, parameters.group_by) or None,
+            country=row.country_code or None,
+            city=row.city,
+        )
+        for row in rows
+    ]
+    selected = frozenset(row.proposal_id for row in rows if row.included)
+    return check_selection(candidates, parameters.constraints(), selected)
+
+
+# --- comparing ------------------------------------------------------------------------------
+
+
+@dataclass
+class ComparisonRow:
+    proposal_id: int
+    city: str
+    country_code: str | None
+    continent: str | None
+    rank_before: int | None
+    rank_after: int | None
+    score_before: float | None
+    score_after: float | None
+    in_before: bool
+    in_after: bool
+
+    @property
+    def change(self) -> str:
+        if self.in_before and not self.in_after:
+            return "left"
+        if self.in_after and not self.in_before:
+            return "entered"
+        return "stayed" if self.in_after else "out"
+
+
+@dataclass
+class Comparison:
+    before: Shortlist
+    after: Shortlist
+    rows: list[ComparisonRow]
+    parameter_changes: dict[str, tuple[Any, Any]]
+
+    @property
+    def changed(self) -> list[ComparisonRow]:
+        return [row for row in self.rows if row.change in ("entered", "left")]
+
+
+def compare_shortlists(*, before: Shortlist, after: Shortlist) -> Comparison:
+    """Who entered, who left, how ranks moved, and which parameters differ (two queries)."""
+    if before.call_id != after.call_id:
+        raise DomainError(_("Only shortlists of the same call can be compared."), code="other_call")
+    old = {row.proposal_id: row for row in queries.shortlist_rows(before.id)}
+    new = {row.proposal_id: row for row in queries.shortlist_rows(after.id)}
+    rows = []
+    for proposal_id in old.keys() | new.keys():
+        a, b = old.get(proposal_id), new.get(proposal_id)
+        if not ((a and a.included) or (b and b.included)):
+            continue
+        any_row = b or a
+        rows.append(
+            ComparisonRow(
+                proposal_id=proposal_id,
+                city=any_row.city,
+                country_code=any_row.country_code,
+                continent=any_row.continent,
+                rank_before=a.rank if a else None,
+                rank_after=b.rank if b else None,
+                score_before=a.score if a else None,
+                score_after=b.score if b else None,
+                in_before=bool(a and a.included),
+                in_after=bool(b and b.included),
+            )
+        )
+    rows.sort(key=lambda row: (row.rank_after or 10**9, row.rank_before or 10**9))
+    flat_before, flat_after = _flatten(before.parameters), _flatten(after.parameters)
+    changes = {
+        key: (flat_before.get(key), flat_after.get(key))
+        for key in sorted(flat_before.keys() | flat_after.keys())
+        if flat_before.get(key) != flat_after.get(key)
+    }
+    return Comparison(before=before, after=after, rows=rows, parameter_changes=changes)
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat = {}
+    for key, value in (values or {}).items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+
+@dataclass
+class DecisionMessage:
+    proposal_id: int
+    city: str
+    included: bool
+    recipient_email: str
+    recipient_id: int | None
+    locale: str
+    template: str
+    context: dict[str, Any]
+
+    @property
+    def dedup_key(self) -> str:
+        return f"decision:{self.proposal_id}"
+
+
+def _proposal_link() -> str:
+    try:
+        return external_url("proposals.my_proposals")
+    except BuildError:  # the applicants' pages are not part of this app build
+        return external_url("core.index")
+
+
+def decision_messages(shortlist: Shortlist, *, include_comments: bool) -> list[DecisionMessage]:
+    """One message per city with a proposal in the shortlist, in the city's language."""
+    call = db.session.get(Call, shortlist.call_id)
+    languages = current_app.config["LANGUAGES"]
+    default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    comments = queries.shareable_comments(call.id) if include_comments else {}
+    link = _proposal_link()
+    messages = []
+    for row in queries.decision_recipients(shortlist.id):
+        locale = next(
+            (code for code in (row.language, row.owner_locale) if code in languages),
+            default_locale,
+        )
+        messages.append(
+            DecisionMessage(
+                proposal_id=row.proposal_id,
+                city=row.city,
+                included=row.included,
+                recipient_email=row.owner_email,
+                recipient_id=row.owner_id,
+                locale=locale,
+                template="decision_shortlisted" if row.included else "decision_declined",
+                context={
+                    "call_title": call.title,
+                    "city": row.city,
+                    "recipient_name": row.owner_name,
+                    "comments": comments.get(row.proposal_id, []),
+                    "proposal_url": link,
+                },
+            )
+        )
+    return messages
+
+
+@dataclass
+class PreviewMessage:
+    message: DecisionMessage
+    subject: str
+    text: str
+
+
+def preview_decisions(
+    shortlist: Shortlist, *, include_comments: bool
+) -> tuple[list[DecisionMessage], list[PreviewMessage]]:
+    """Every message that publishing would queue, and the first of each kind rendered."""
+    messages = decision_messages(shortlist, include_comments=include_comments)
+    samples = []
+    for included in (True, False):
+        sample = next((m for m in messages if m.included == included), None)
+        if sample is None:
+            continue
+        email = render_notification(
+            Notification(
+                recipient_email=sample.recipient_email,
+                template=sample.template,
+                context=sample.context,
+                locale=sample.locale,
+                dedup_key=sample.dedup_key,
+            )
+        )
+        text = email.get_body(preferencelist=("plain",))
+        samples.append(
+            PreviewMessage(
+                message=sample,
+                subject=str(email["Subject"]),
+                text=text.get_content() if text else "",
+            )
+        )
+    return messages, samples
+
+
+def publish_shortlist(*, actor: User, shortlist: Shortlist, include_comments: bool) -> int:
+    """Decide every proposal of the shortlist, mark the call decided, queue the emails.
+
+    Returns the number of decision messages queued.
+    """
+    ensure_editable(shortlist)
+    call = db.session.get(Call, shortlist.call_id)
+    ensure_not_decided(call)
+    if call.state not in CLOSED_CALL_STATES:
+        raise DomainError(_("Close the call before publishing decisions."), code="call_not_closed")
+    published = db.session.scalar(
+        select(Shortlist.id).where(
+            Shortlist.call_id == call.id, Shortlist.state == ShortlistState.PUBLISHED
+        )
+    )
+    if published is not None:
+        raise Conflict(_("Another shortlist of this call is already published."), code="published")
+    if not db.session.scalar(
+        select(ShortlistEntry.id).where(
+            ShortlistEntry.shortlist_id == shortlist.id, ShortlistEntry.included.is_(True)
+        )
+    ):
+        raise DomainError(_("The shortlist is empty."), code="empty_shortlist")
+    messages = decision_messages(shortlist, include_comments=include_comments)
+    now = utcnow()
+    for included, state in ((True, ProposalState.SHORTLISTED), (False, ProposalState.DECLINED)):
+        chosen = select(ShortlistEntry.proposal_id).where(
+            ShortlistEntry.shortlist_id == shortlist.id, ShortlistEntry.included.is_(included)
+        )
+        db.session.execute(
+            update(Proposal)
+            .where(Proposal.id.in_(chosen), Proposal.state.in_(SUBMITTED_STATES))
+            .values(state=state, decided_at=now, version=Proposal.version + 1),
+            execution_options={"synchronize_session": "fetch"},
+        )
+    shortlist.state = ShortlistState.PUBLISHED
+    shortlist.published_at = now
+    shortlist.published_by_id = actor.id
+    db.session.flush()
+    if call.state == CallState.CLOSED:
+        start_review(actor=actor, call=call)
+    decide_call(actor=actor, call=call)
+    for message in messages:
+        queue_notification(
+            recipient_email=message.recipient_email,
+            recipient_id=message.recipient_id,
+            template=message.template,
+            dedup_key=message.dedup_key,
+            context=message.context,
+            locale=message.locale,
+            call_id=call.id,
+        )
+    record_audit(
+        actor_id=actor.id,
+        action="shortlist.published",
+        object_type="shortlist",
+        object_id=shortlist.id,
+        details={
+            "call_id": call.id,
+            "shortlisted": sum(m.included for m in messages),
+            "declined": sum(not m.included for m in messages),
+            "include_comments": include_comments,
+        },
+    )
+    return len(messages)
+
+
+# --- exports --------------------------------------------------------------------------------
+
+EXPORT_FORMATS = ("csv", "xlsx", "json", "pdf")
+
+
+def start_export(
+    *, actor: User, call: Call, export_format: str, shortlist: Shortlist | None = None
+) -> Job:
+    """Queue an export of the call (a file the starter downloads when the job is done)."""
+    if export_format not in EXPORT_FORMATS:
+        raise DomainError(_("Unknown export format."), code="unknown_format", field="export_format")
+    if export_format == "pdf" and shortlist is None:
+        shortlist = queries.dossier_shortlist(call.id)
+        if shortlist is None:
+            raise DomainError(
+                _("Compile a shortlist before exporting the dossier."), code="no_shortlist"
+            )
+    job = start_job(
+        actor=actor,
+        kind=EXPORT_JOB_KIND,
+        task_name=EXPORT_TASK,
+        call_id=call.id,
+        parameters={
+            "format": export_format,
+            "shortlist_id": shortlist.id if shortlist else None,
+        },
+    )
+    record_audit(
+        actor_id=actor.id,
+        action="call.export_requested",
+        object_type="call",
+        object_id=call.id,
+        details={"job_id": job.id, "format": export_format},
+    )
+    return job
+
+
+def export_filename(call: Call, export_format: str) -> str:
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    kind = "dossier" if export_format == "pdf" else "reviews"
+    return f"{call.slug}-{kind}-{stamp}.{export_format}"
+
+
+def run_export(*, job: Job, progress: Progress | None = None) -> Path | None:
+    """Write the job's export file (streamed, to a temporary name first). Safe to run twice."""
+    from app.shortlists.exporters import write_export
+
+    if job.state in FINISHED_STATES:
+        return result_file(job)
+    export_format = job.parameters.get("format")
+    call = db.session.get(Call, job.call_id) if job.call_id else None
+    if call is None or export_format not in EXPORT_FORMATS:
+        fail_job(job, message=_("Nothing to export."))
+        return None
+    shortlist_id = job.parameters.get("shortlist_id")
+    shortlist = db.session.get(Shortlist, shortlist_id) if shortlist_id else None
+    if export_format == "pdf" and shortlist is None:
+        raise NotFound(_("The shortlist of this dossier no longer exists."))
+    folder = Path(current_app.config["EXPORT_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"job-{job.id}.{export_format}"
+    # Two runs of the same job (a redelivery) never write into each other's file.
+    partial = folder / f"job-{job.id}.{uuid.uuid4().hex}.part"
+    with partial.open("wb") as out:
+        write_export(export_format, call=call, out=out, shortlist=shortlist, progress=progress)
+    os.replace(partial, path)
+    finish_job(
+        job,
+        message=_("The export is ready."),
+        result_path=path.name,
+        result_name=export_filename(call, export_format),
+    )
+    return path

@@ -1,0 +1,65 @@
+"""Building scored calls for the shortlist tests: proposals, reviewers and their scores."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from app.calls.models import Call, CallState
+from app.db import utcnow
+from app.extensions import db
+from app.proposals.models import Proposal, ProposalState
+from app.reviews.models import Review
+from tests.factories import make_assignment, make_call, make_proposal, make_review, make_reviewer
+
+_numbers = itertools.count(1)
+
+
+@dataclass
+class Scored:
+    call: Call
+    proposals: list[Proposal] = field(default_factory=list)
+    reviewers: list = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
+
+
+def uniform(call: Call, value: float) -> dict[str, float]:
+    """The same value for every criterion of the call."""
+    return {criterion.key: value for criterion in call.criteria}
+
+
+def scored_call(
+    cities: list[tuple[str, str, str, list[float]]],
+    *,
+    reviewers: int = 3,
+    state: CallState = CallState.CLOSED,
+    **call_settings,
+) -> Scored:
+    """One proposal per (city, country, continent, [one uniform value per review])."""
+    call = make_call(state=state, **call_settings)
+    result = Scored(call=call)
+    result.reviewers = [make_reviewer() for _ in range(reviewers)]
+    start = utcnow() - timedelta(days=30)
+    for position, (city, country, continent, values) in enumerate(cities):
+        proposal = make_proposal(
+            call=call,
+            state=ProposalState.SUBMITTED,
+            city=city,
+            country_code=country,
+            region=continent,
+            continent=continent,
+            language="en",
+        )
+        proposal.submitted_at = start + timedelta(minutes=position)
+        result.proposals.append(proposal)
+        for number, value in enumerate(values):
+            reviewer = result.reviewers[number % len(result.reviewers)]
+            assignment = make_assignment(proposal=proposal, reviewer=reviewer)
+            result.reviews.append(make_review(assignment=assignment, scores=uniform(call, value)))
+    db.session.flush()
+    return result
+
+
+def city(name: str, country: str, continent: str, *values: float) -> tuple:
+    return (name, country, continent, list(values))
