@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
@@ -104,10 +104,9 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_error(error: HTTPException):
         status = error.code or 500
         if status == 405 and error.valid_methods:
-            response, status = error_response(status)
-            if not isinstance(response, str):
-                response.headers["Allow"] = ", ".join(error.valid_methods)
-            return response, status
+            response = make_response(error_response(status))
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+            return response
         if status == 429:
             return error_response(429, str(_l("Please wait a few minutes before trying again.")))
         return error_response(status)
