@@ -170,7 +170,7 @@ def make_bench_app(database_url: str) -> Flask:
         SECRET_KEY = BENCH_SECRET_KEY
         TASK_DISPATCH = "record"
         MAIL_BACKEND = "memory"
-        CELERY = celery_settings(BENCH_REDIS_URL)
+        CELERY = celery_settings(BENCH_REDIS_URL, task_default_queue=CeleryWorker.QUEUE)
         RATELIMIT_ENABLED = False
 
     app = create_app(BenchConfig)
@@ -299,6 +299,92 @@ class GunicornServer:
                 self.process.kill()
                 self.process.wait()
         self.log_file.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.log_file.name)
+
+
+class CeleryWorker:
+    """A real Celery worker (prefork) on the bench's Redis database and its own queue."""
+
+    QUEUE = "dcc-bench"
+    CONCURRENCY = 2
+
+    def __init__(self, database_url: str, *, smtp_port: int):
+        self.env = {
+            **os.environ,
+            **server_environment(database_url),
+            "REDIS_URL": BENCH_REDIS_URL,
+            "CELERY_QUEUE": self.QUEUE,
+            "TASK_DISPATCH": "celery",
+            "MAIL_BACKEND": "smtp",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(smtp_port),
+            "MAIL_USE_TLS": "false",
+            "MAIL_USE_SSL": "false",
+            "MAIL_USERNAME": "",
+        }
+        self.process: subprocess.Popen | None = None
+        self.log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
+            prefix="bench-worker-", suffix=".log", delete=False
+        )
+
+    def start(self, app: Flask) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "--app",
+                "workers",
+                "worker",
+                "--queues",
+                self.QUEUE,
+                "--concurrency",
+                str(self.CONCURRENCY),
+                "--pool",
+                "prefork",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--hostname",
+                f"bench-{os.getpid()}@%h",
+            ],
+            cwd=BASE_DIR,
+            env=self.env,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        celery_app = app.extensions["celery"]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            self.check_alive()
+            if celery_app.control.ping(timeout=1.0):
+                return
+        raise click.ClickException(f"the Celery worker did not answer:\n{self.log_tail()}")
+
+    def check_alive(self) -> None:
+        if self.process is not None and self.process.poll() is not None:
+            raise click.ClickException(f"the Celery worker exited:\n{self.log_tail()}")
+
+    def log_tail(self) -> str:
+        self.log_file.flush()
+        return Path(self.log_file.name).read_text(errors="replace")[-3000:]
+
+    def stop(self, *, keep_log: Path | None = None) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # warm shutdown: finish, then exit
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
+        if keep_log is not None:
+            keep_log.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.log_file.name, keep_log)
         with contextlib.suppress(OSError):
             os.unlink(self.log_file.name)
 
@@ -481,6 +567,7 @@ class BenchContext:
     server: GunicornServer | None = None
     hello: GunicornServer | None = None
     admin_cookie: str = ""
+    output_dir: Path = BASE_DIR / "bench-results"
     notes: list[str] = field(default_factory=list)
 
     def server_env(self) -> dict[str, str]:
@@ -562,7 +649,12 @@ def run_bench(
         click.echo(f"{summary.describe()} ({time.perf_counter() - seeding:.1f} s)")
         machine = machine_description(url, db.engine)
         context = BenchContext(
-            app=app, database_url=url, runs=runs, duration=duration, call_id=summary.call_id
+            app=app,
+            database_url=url,
+            runs=runs,
+            duration=duration,
+            call_id=summary.call_id,
+            output_dir=_output_path(output).parent,
         )
         rows: list[Row] = []
         try:
@@ -593,13 +685,16 @@ def run_bench(
         "notes": context.notes,
         "table": table,
     }
-    path = Path(output)
-    if not path.is_absolute():
-        path = BASE_DIR / path
+    path = _output_path(output)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     click.echo(f"\nWritten to {path}")
     return 0 if all(row.verdict != "FAIL" for row in rows) else 1
+
+
+def _output_path(output: str) -> Path:
+    path = Path(output)
+    return path if path.is_absolute() else BASE_DIR / path
 
 
 def _measure(name: str, measure: Callable[[BenchContext], list[Row]], context) -> list[Row]:

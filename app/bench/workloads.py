@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import re
 import time
+from collections import Counter
 from typing import Any
 
 from flask import url_for
@@ -19,14 +20,17 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.bench.harness import (
+    BENCH_REDIS_URL,
     BenchContext,
+    CeleryWorker,
     Row,
     counting_queries,
+    free_port,
     median,
     run_load,
     time_http,
 )
-from app.bench.seed import BENCH_ADMIN_EMAIL, BENCH_SLUG
+from app.bench.seed import BENCH_ADMIN_EMAIL, BENCH_EMAIL_DOMAIN, BENCH_SLUG
 from app.extensions import db
 
 PROPOSAL_LINK = re.compile(rb"/admin/proposals/(\d+)")
@@ -253,14 +257,176 @@ def measure_shortlist(context: BenchContext) -> list[Row]:
 # --------------------------------------------------------------------------- notifications
 
 
+NOTIFICATION_MESSAGES = 5000
+STALL_SECONDS = 30
+NOTIFICATION_PREFIX = "bench-throughput:"
+NOTIFICATION_HEADER = re.compile(rb"^X-Dialogue-Cafe-Notification:\s*(\d+)", re.MULTILINE)
+
+
+class SmtpSink:
+    """An aiosmtpd handler that only counts: which outbox row each message came from."""
+
+    def __init__(self) -> None:
+        self.arrivals: Counter[int] = Counter()
+        self.unlabelled = 0
+        self.last_arrival = 0.0
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd calls it by this name
+        match = NOTIFICATION_HEADER.search(envelope.content)
+        if match:
+            self.arrivals[int(match.group(1))] += 1
+        else:
+            self.unlabelled += 1
+        self.last_arrival = time.perf_counter()
+        return "250 Message accepted for delivery"
+
+    @property
+    def received(self) -> int:
+        return sum(self.arrivals.values()) + self.unlabelled
+
+
 def measure_notifications(context: BenchContext) -> list[Row]:
+    measure = f"notifications: {NOTIFICATION_MESSAGES:,} via Celery + Redis to SMTP"
+    budget = ">= 200/s, each exactly once"
+    if _module("app.notifications.delivery") is None:
+        return [Row.unavailable(measure, budget, "no outbox delivery yet")]
+    try:
+        import redis
+        from aiosmtpd.controller import Controller
+    except ImportError as error:
+        return [Row.unavailable(measure, budget, f"{error.name} is not installed")]
+    broker = redis.Redis.from_url(BENCH_REDIS_URL, socket_connect_timeout=2)
+    try:
+        broker.ping()
+    except redis.RedisError as error:
+        return [Row.unavailable(measure, budget, f"Redis at {BENCH_REDIS_URL}: {error}")]
+
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    keys_before = set(broker.keys("*"))
+    _delete_bench_notifications()
+    controller.start()
+    worker = CeleryWorker(context.database_url, smtp_port=controller.port)
+    try:
+        worker.start(context.app)
+        ids = _queue_messages(context)
+        started = time.perf_counter()
+        context.app.config["TASK_DISPATCH"] = "celery"
+        try:
+            db.session.commit()  # the outbox hands every message to the broker after commit
+        finally:
+            context.app.config["TASK_DISPATCH"] = "record"
+        handed_over = time.perf_counter() - started
+        # Wait for every message, or until nothing has arrived for a while (a stall).
+        last_count, last_change = -1, time.monotonic()
+        while sink.received < len(ids) and time.monotonic() - last_change < STALL_SECONDS:
+            worker.check_alive()
+            if sink.received != last_count:
+                last_count, last_change = sink.received, time.monotonic()
+            time.sleep(0.2)
+        elapsed = sink.last_arrival - started
+        time.sleep(2)  # a duplicate would arrive now
+        sent = _sent_count(ids)
+    finally:
+        worker.stop(keep_log=context.output_dir / "celery-worker.log")
+        controller.stop()
+        _delete_bench_notifications()
+        db.session.commit()
+        _delete_new_keys(broker, keys_before)
+    once = sent == len(ids) and sink.unlabelled == 0 and set(sink.arrivals) == set(ids)
+    once = once and all(count == 1 for count in sink.arrivals.values())
+    duplicates = sum(count - 1 for count in sink.arrivals.values() if count > 1)
+    rate = sink.received / elapsed if elapsed > 0 else 0.0
+    result = (
+        f"{rate:.0f} messages/s ({sink.received:,} arrived in {elapsed:.1f} s, "
+        f"{duplicates} duplicates, {len(ids) - sent} not marked sent)"
+    )
     return [
-        Row.unavailable(
-            "notifications, 5,000 via Celery + Redis to SMTP",
-            ">= 200/s, each exactly once",
-            "not wired yet",
+        Row.judged(
+            measure,
+            result,
+            budget,
+            rate >= 200 and once,
+            messages_per_second=rate,
+            seconds=elapsed,
+            handed_to_broker_seconds=handed_over,
+            arrived=sink.received,
+            distinct=len(sink.arrivals),
+            duplicates=duplicates,
+            marked_sent=sent,
+            worker_concurrency=CeleryWorker.CONCURRENCY,
         )
     ]
+
+
+def _queue_messages(context: BenchContext) -> list[int]:
+    """5,000 'the call has closed' messages to the bench's cities, as closing a call sends."""
+    from app.notifications.services import queue_notification
+
+    call_url = context.server.base_url + _path(context, "calls.public_call", slug=BENCH_SLUG)
+    owners = db.session.execute(
+        select(User.id, User.email, User.name)
+        .where(User.email.like(f"city-%@{BENCH_EMAIL_DOMAIN}"))
+        .order_by(User.id)
+    ).all()
+    ids = []
+    for number in range(NOTIFICATION_MESSAGES):
+        owner = owners[number % len(owners)]
+        ids.append(
+            queue_notification(
+                recipient_email=owner.email,
+                recipient_id=owner.id,
+                template="call_closed",
+                dedup_key=f"{NOTIFICATION_PREFIX}{number}",
+                call_id=context.call_id,
+                context={
+                    "call_title": "Dialogue Café — Call for Interest to Cities (benchmark)",
+                    "recipient_name": owner.name,
+                    "audience": "applicant",
+                    "submitted_count": 2000,
+                    "city_count": 106,
+                    "proposals_url": call_url,
+                    "call_url": call_url,
+                },
+            )
+        )
+    return ids
+
+
+def _sent_count(ids: list[int]) -> int:
+    from sqlalchemy import func
+
+    from app.notifications.models import Notification, NotificationStatus
+
+    db.session.rollback()
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            Notification.dedup_key.like(f"{NOTIFICATION_PREFIX}%"),
+            Notification.status == NotificationStatus.SENT,
+        )
+    )
+
+
+def _delete_bench_notifications() -> None:
+    from sqlalchemy import delete
+
+    from app.notifications.models import Notification
+
+    db.session.execute(
+        delete(Notification).where(Notification.dedup_key.like(f"{NOTIFICATION_PREFIX}%"))
+    )
+    db.session.commit()
+
+
+def _delete_new_keys(broker, keys_before: set[bytes]) -> None:
+    """Remove the keys Celery made for this run (its queue, bindings, replies), nothing else."""
+    ours = (CeleryWorker.QUEUE.encode(), b"_kombu.binding.", b"unacked", b"celery")
+    new = [key for key in set(broker.keys("*")) - keys_before if key.startswith(ours)]
+    new += [key for key in broker.keys("*.reply.celery.pidbox") if key not in keys_before]
+    if new:
+        broker.delete(*set(new))
 
 
 # --------------------------------------------------------------------------- memory
