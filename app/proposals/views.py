@@ -1,5 +1,644 @@
-"""Routes of the proposals domain."""
+"""Routes of the proposals domain: the city's form, its files and status, and the admin view."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import logging
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import format_time
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.accounts.models import Role
+from app.calls.models import CallState
+from app.calls.services import ensure_accepting_proposals
+from app.errors import DomainError
+from app.extensions import db
+from app.proposals import queries, sections, services, storage
+from app.proposals.forms import (
+    ATTACHMENT_KIND_LABELS,
+    ClarificationAnswerForm,
+    ClarificationQuestionForm,
+    ConfirmForm,
+    SubmitForm,
+    UploadForm,
+    WithdrawForm,
+    make_eligibility_form,
+    make_section_form,
+    section_form_data,
+)
+from app.proposals.models import AttachmentKind, Proposal
+from app.proposals.permissions import (
+    can_answer_clarification,
+    can_apply,
+    can_edit_proposal,
+    can_request_clarification,
+    can_view_proposal,
+    can_withdraw_proposal,
+)
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("proposals", __name__)
+
+
+# -- loading and authorising ------------------------------------------------------------------
+
+
+def _applicant():
+    if not can_apply(current_user):
+        abort(403)
+    return current_user._get_current_object()
+
+
+def _own_proposal(proposal_id: int, *, lock: bool = False) -> Proposal:
+    """The applicant's own proposal; anyone else's, or none, is a 404."""
+    user = _applicant()
+    proposal = queries.owned_proposal(proposal_id, owner_id=user.id, for_update=lock)
+    if proposal is None:
+        abort(404)
+    return proposal
+
+
+def _section_or_404(key: str) -> sections.Section:
+    section = sections.get_section(key)
+    if section is None:
+        abort(404)
+    return section
+
+
+def _administrator():
+    if not current_user.has_role(Role.ADMINISTRATOR):
+        abort(403)
+    return current_user._get_current_object()
+
+
+def _json_error(status: int, code: str, message: str, **extra):
+    return jsonify(error={"code": code, "message": message, **extra}), status
+
+
+def json_login_required(view):
+    """Like login_required, but an expired session gets 401 JSON the page can act on."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return _json_error(
+                401,
+                "login_required",
+                _("Your session has ended. Log in again in a new tab; your text is kept here."),
+                login_url=url_for("accounts.login"),
+            )
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(error: CSRFError):
+    # An autosave from a page whose session ended: say so, so the page can keep the text.
+    if request.endpoint == "proposals.autosave":
+        if not current_user.is_authenticated:
+            return _json_error(
+                401,
+                "login_required",
+                _("Your session has ended. Log in again in a new tab; your text is kept here."),
+                login_url=url_for("accounts.login"),
+            )
+        return _json_error(400, "csrf_expired", _("Please try again."))
+    return render_template("proposals/csrf_error.html", error=error), 400
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge):
+    proposal_id = (request.view_args or {}).get("proposal_id")
+    if request.endpoint == "proposals.autosave":
+        return _json_error(413, "too_large", _("This section is too large to save."))
+    return render_template("proposals/too_large.html", proposal_id=proposal_id), 413
+
+
+# -- starting -----------------------------------------------------------------------------------
+
+
+def _first_section_url(proposal: Proposal) -> str:
+    return url_for(
+        "proposals.edit_section", proposal_id=proposal.id, section=sections.FIRST_SECTION
+    )
+
+
+@bp.route("/calls/<slug>/apply", methods=["GET", "POST"])
+@login_required
+def start(slug: str):
+    user = _applicant()
+    call = queries.call_by_slug(slug)
+    if call is None or call.state == CallState.DRAFT:
+        abort(404)
+    existing = queries.active_proposal_for(call_id=call.id, owner_id=user.id)
+    if existing is not None:
+        flash(_("You already have a proposal for this call. Here it is."), "info")
+        return redirect(_first_section_url(existing))
+    form = make_eligibility_form(call)()
+    if request.method == "POST" and form.validate():
+        try:
+            proposal, created = services.start_proposal(
+                actor=user, call=call, eligibility=form.answers()
+            )
+        except services.Ineligible as ineligible:
+            db.session.rollback()
+            return render_template(
+                "proposals/ineligible.html", call=call, questions=ineligible.questions
+            )
+        db.session.commit()
+        if created:
+            flash(_("Your draft proposal is ready. It is saved as you type."), "success")
+        return redirect(_first_section_url(proposal))
+    ensure_accepting_proposals(call)
+    return render_template("proposals/start.html", call=call, form=form)
+
+
+# -- the form, section by section ---------------------------------------------------------------
+
+
+def _saved_label(proposal: Proposal) -> str:
+    return format_time(proposal.updated_at, "short")
+
+
+def _render_section(
+    proposal: Proposal,
+    section: sections.Section,
+    form,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    upload_form: UploadForm | None = None,
+):
+    call = proposal.call
+    context = {
+        "proposal": proposal,
+        "call": call,
+        "section": section,
+        "sections": sections.SECTIONS,
+        "completeness": sections.completeness(proposal, call),
+        "next_section": sections.next_section(section.key),
+        "form": form,
+        "editable": can_edit_proposal(current_user, proposal),
+        "can_withdraw": can_withdraw_proposal(current_user, proposal),
+        "unsubmitted_changes": services.has_unsubmitted_changes(proposal),
+        "saved_label": _saved_label(proposal),
+        "error": error,
+    }
+    if section.kind == sections.SectionKind.ATTACHMENTS:
+        context["attachments"] = queries.active_attachments(proposal.id)
+        context["upload_form"] = upload_form or UploadForm()
+        context["delete_form"] = ConfirmForm()
+    return render_template("proposals/edit_section.html", **context), status
+
+
+def _form_for(proposal: Proposal, section: sections.Section, *, extra_rows: int = 0):
+    form_class = make_section_form(section, proposal.call)
+    if request.method == "POST":
+        return form_class()
+    return form_class(
+        formdata=None, data=section_form_data(proposal, section, extra_partner_rows=extra_rows)
+    )
+
+
+@bp.get("/proposals/<int:proposal_id>/sections/<section>")
+@login_required
+def edit_section(proposal_id: int, section: str):
+    proposal = _own_proposal(proposal_id)
+    current = _section_or_404(section)
+    extra_rows = 1 if request.args.get("add_partner") else 0
+    return _render_section(proposal, current, _form_for(proposal, current, extra_rows=extra_rows))
+
+
+def _save(proposal: Proposal, section: sections.Section, form):
+    """Parse and save one section. Returns (result, errors) or raises a DomainError."""
+    data, parse_errors = form.section_input()
+    action = request.form.get("partner_action", "")
+    if data.partners is not None and action.startswith("remove-"):
+        index = action.removeprefix("remove-")
+        if index.isdigit() and int(index) < len(data.partners):
+            del data.partners[int(index)]
+    result = services.save_section(
+        actor=current_user._get_current_object(),
+        proposal=proposal,
+        section_key=section.key,
+        data=data,
+        expected_version=form.sent_version(),
+    )
+    return result, {**parse_errors, **result.errors}
+
+
+@bp.post("/proposals/<int:proposal_id>/sections/<section>")
+@login_required
+def save_section(proposal_id: int, section: str):
+    proposal = _own_proposal(proposal_id, lock=True)
+    current = _section_or_404(section)
+    if current.kind == sections.SectionKind.ATTACHMENTS:
+        abort(404)
+    form = _form_for(proposal, current)
+    try:
+        result, errors = _save(proposal, current, form)
+    except services.ProposalConflict as conflict:
+        db.session.rollback()
+        return render_template(
+            "proposals/conflict.html",
+            proposal=proposal,
+            section=current,
+            form=form,
+            conflict=conflict,
+            differing={difference.name for difference in conflict.differences},
+        ), 409
+    except DomainError as refused:
+        db.session.rollback()
+        proposal = _own_proposal(proposal_id)
+        return _render_section(
+            proposal, current, form, status=refused.status_code, error=refused.message
+        )
+    db.session.commit()
+    if errors:
+        form.version.data = str(result.version)
+        form.attach_errors(errors)
+        return _render_section(
+            proposal,
+            current,
+            form,
+            status=422,
+            error=_("Saved, except the answers marked below. Please correct them."),
+        )
+    flash(_("Saved at %(time)s.", time=_saved_label(proposal)), "success")
+    action = request.form.get("partner_action") or request.form.get("action", "")
+    if action == "add":
+        return redirect(
+            url_for(
+                "proposals.edit_section",
+                proposal_id=proposal.id,
+                section=current.key,
+                add_partner=1,
+                _anchor=f"partners-{len(proposal.partners)}-organisation",
+            )
+        )
+    following = sections.next_section(current.key)
+    if action == "next" and following is not None:
+        return redirect(
+            url_for("proposals.edit_section", proposal_id=proposal.id, section=following.key)
+        )
+    if action == "next":
+        return redirect(url_for("proposals.submit", proposal_id=proposal.id))
+    return redirect(url_for("proposals.edit_section", proposal_id=proposal.id, section=current.key))
+
+
+@bp.post("/proposals/<int:proposal_id>/sections/<section>/autosave")
+@json_login_required
+def autosave(proposal_id: int, section: str):
+    if not can_apply(current_user):
+        return _json_error(403, "forbidden", _("Only city accounts can edit proposals."))
+    proposal = queries.owned_proposal(proposal_id, owner_id=current_user.id, for_update=True)
+    current = sections.get_section(section)
+    if proposal is None or current is None or current.kind == sections.SectionKind.ATTACHMENTS:
+        return _json_error(404, "not_found", _("There is no such proposal or section."))
+    form = _form_for(proposal, current)
+    try:
+        result, errors = _save(proposal, current, form)
+    except services.ProposalConflict as conflict:
+        db.session.rollback()
+        return _json_error(
+            409,
+            conflict.code,
+            conflict.message,
+            version=conflict.current_version,
+            fields=[difference.__dict__ for difference in conflict.differences],
+        )
+    except DomainError as refused:
+        db.session.rollback()
+        return _json_error(refused.status_code, refused.code, refused.message)
+    db.session.commit()
+    return jsonify(
+        version=result.version,
+        changed=result.changed,
+        saved_at=result.saved_at.isoformat(),
+        saved_label=_saved_label(proposal),
+        errors=errors,
+        complete=sections.completeness(proposal, proposal.call),
+    )
+
+
+@bp.get("/proposals/session")
+@json_login_required
+def session_status():
+    """A fresh CSRF token for a page that outlived its session (after logging in again)."""
+    return jsonify(csrf_token=generate_csrf(), user=current_user.id)
+
+
+# -- submitting and withdrawing -----------------------------------------------------------------
+
+
+def _render_submit(proposal: Proposal, *, problems=None, error=None, status=200):
+    form = SubmitForm(formdata=None, data={"version": str(proposal.version)})
+    if problems is None:
+        problems = sections.all_problems(proposal, proposal.call)
+    return render_template(
+        "proposals/submit.html",
+        proposal=proposal,
+        call=proposal.call,
+        sections=sections.SECTIONS,
+        completeness=sections.completeness(proposal, proposal.call),
+        problems=problems,
+        form=form,
+        error=error,
+        editable=can_edit_proposal(current_user, proposal),
+        unsubmitted_changes=services.has_unsubmitted_changes(proposal),
+        readable=sections.readable_answers(proposal, proposal.call),
+        attachments=queries.active_attachments(proposal.id),
+    ), status
+
+
+@bp.get("/proposals/<int:proposal_id>/submit")
+@login_required
+def submit(proposal_id: int):
+    return _render_submit(_own_proposal(proposal_id))
+
+
+@bp.post("/proposals/<int:proposal_id>/submit")
+@login_required
+def submit_post(proposal_id: int):
+    proposal = _own_proposal(proposal_id, lock=True)
+    form = SubmitForm()
+    if not form.validate():
+        abort(400)
+    try:
+        result = services.submit_proposal(
+            actor=current_user._get_current_object(),
+            proposal=proposal,
+            expected_version=form.version.data and int(form.version.data),
+        )
+    except services.IncompleteProposal as incomplete:
+        db.session.rollback()
+        return _render_submit(_own_proposal(proposal_id), problems=incomplete.problems, status=422)
+    except DomainError as refused:
+        db.session.rollback()
+        return _render_submit(
+            _own_proposal(proposal_id), error=refused.message, status=refused.status_code
+        )
+    db.session.commit()
+    if not result.created:
+        flash(_("This proposal was already submitted; nothing changed since."), "info")
+    return redirect(url_for("proposals.submitted", proposal_id=proposal.id))
+
+
+@bp.get("/proposals/<int:proposal_id>/submitted")
+@login_required
+def submitted(proposal_id: int):
+    proposal = _own_proposal(proposal_id)
+    revision = queries.latest_revision(proposal.id)
+    if revision is None:
+        return redirect(url_for("proposals.submit", proposal_id=proposal.id))
+    return render_template(
+        "proposals/submitted.html",
+        proposal=proposal,
+        call=proposal.call,
+        revision=revision,
+        editable=can_edit_proposal(current_user, proposal),
+    )
+
+
+@bp.route("/proposals/<int:proposal_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(proposal_id: int):
+    proposal = _own_proposal(proposal_id, lock=request.method == "POST")
+    form = WithdrawForm()
+    if request.method == "POST" and form.validate():
+        try:
+            services.withdraw_proposal(
+                actor=current_user._get_current_object(),
+                proposal=proposal,
+                reason=form.reason.data,
+            )
+        except DomainError as refused:
+            db.session.rollback()
+            proposal = _own_proposal(proposal_id)
+            if refused.field == "reason":
+                form.reason.errors = [refused.message]
+            return render_template(
+                "proposals/withdraw.html",
+                proposal=proposal,
+                form=form,
+                error=None if refused.field else refused.message,
+                allowed=can_withdraw_proposal(current_user, proposal),
+            ), refused.status_code
+        db.session.commit()
+        flash(_("Your proposal is withdrawn. Nothing was deleted."), "success")
+        return redirect(url_for("proposals.my_proposals"))
+    return render_template(
+        "proposals/withdraw.html",
+        proposal=proposal,
+        form=form,
+        error=None,
+        allowed=can_withdraw_proposal(current_user, proposal),
+    ), (422 if form.errors else 200)
+
+
+# -- attachments --------------------------------------------------------------------------------
+
+
+@bp.post("/proposals/<int:proposal_id>/attachments")
+@login_required
+def upload_attachment(proposal_id: int):
+    proposal = _own_proposal(proposal_id, lock=True)
+    section = sections.get_section("attachments")
+    form = UploadForm()
+    if not form.validate():
+        return _render_section(proposal, section, None, status=422, upload_form=form)
+    try:
+        attachment = services.add_attachment(
+            actor=current_user._get_current_object(),
+            proposal=proposal,
+            stream=form.file.data.stream,
+            filename=form.file.data.filename,
+            kind=AttachmentKind(form.kind.data),
+        )
+    except DomainError as refused:
+        db.session.rollback()
+        form.file.errors = [refused.message]
+        return _render_section(
+            _own_proposal(proposal_id),
+            section,
+            None,
+            status=refused.status_code if refused.status_code != 400 else 422,
+            upload_form=form,
+        )
+    db.session.commit()
+    flash(_("“%(name)s” is attached.", name=attachment.original_name), "success")
+    return redirect(url_for("proposals.edit_section", proposal_id=proposal.id, section=section.key))
+
+
+@bp.post("/proposals/<int:proposal_id>/attachments/<int:attachment_id>/delete")
+@login_required
+def delete_attachment(proposal_id: int, attachment_id: int):
+    proposal = _own_proposal(proposal_id, lock=True)
+    attachment = queries.attachment_of(proposal.id, attachment_id)
+    if attachment is None or attachment.deleted_at is not None:
+        abort(404)
+    ConfirmForm().validate() or abort(400)
+    services.delete_attachment(
+        actor=current_user._get_current_object(), proposal=proposal, attachment=attachment
+    )
+    db.session.commit()
+    flash(_("“%(name)s” is removed.", name=attachment.original_name), "success")
+    return redirect(
+        url_for("proposals.edit_section", proposal_id=proposal.id, section="attachments")
+    )
+
+
+@bp.get("/proposals/<int:proposal_id>/attachments/<int:attachment_id>")
+@login_required
+def download_attachment(proposal_id: int, attachment_id: int):
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not can_view_proposal(current_user, proposal):
+        abort(404)
+    attachment = queries.attachment_of(proposal.id, attachment_id)
+    if attachment is None:
+        abort(404)
+    if attachment.deleted_at is not None and not current_user.has_role(Role.ADMINISTRATOR):
+        abort(404)
+    path = storage.path_for(attachment.stored_name)
+    if not path.is_file():
+        log.error("attachment %s has no file at %s", attachment.id, path)
+        abort(404)
+    response: Response = send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.original_name,
+        max_age=0,
+        etag=attachment.checksum_sha256,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# -- status and clarifications ------------------------------------------------------------------
+
+
+@bp.get("/proposals")
+@login_required
+def my_proposals():
+    user = _applicant()
+    return render_template(
+        "proposals/my_proposals.html", proposals=queries.proposals_of_owner(user.id)
+    )
+
+
+@bp.route(
+    "/proposals/<int:proposal_id>/clarifications/<int:clarification_id>",
+    methods=["GET", "POST"],
+)
+@login_required
+def answer_clarification(proposal_id: int, clarification_id: int):
+    proposal = _own_proposal(proposal_id, lock=request.method == "POST")
+    clarification = queries.clarification_of(proposal.id, clarification_id)
+    if clarification is None:
+        abort(404)
+    form = ClarificationAnswerForm()
+    allowed = can_answer_clarification(current_user, proposal, clarification)
+    if request.method == "POST" and allowed and form.validate():
+        services.answer_clarification(
+            actor=current_user._get_current_object(),
+            proposal=proposal,
+            clarification=clarification,
+            answer=form.answer.data,
+        )
+        db.session.commit()
+        flash(_("Thank you. Your answer is sent to the organisers."), "success")
+        return redirect(url_for("proposals.my_proposals"))
+    status = 200
+    if request.method == "POST":
+        status = 422 if allowed else 409
+    return render_template(
+        "proposals/answer_clarification.html",
+        proposal=proposal,
+        clarification=clarification,
+        form=form,
+        allowed=allowed,
+    ), status
+
+
+# -- administrators -----------------------------------------------------------------------------
+
+
+def _render_admin_detail(proposal: Proposal, form: ClarificationQuestionForm, status: int = 200):
+    history = queries.audit_history(proposal.id)
+    people = queries.user_names(
+        {proposal.owner_id}
+        | {item.asked_by_id for item in proposal.clarifications}
+        | {item.answered_by_id for item in proposal.clarifications}
+        | {revision.submitted_by_id for revision in proposal.revisions}
+    )
+    return render_template(
+        "proposals/admin_detail.html",
+        proposal=proposal,
+        call=proposal.call,
+        readable=sections.readable_answers(proposal, proposal.call),
+        history=history,
+        people=people,
+        form=form,
+        can_ask=can_request_clarification(current_user, proposal),
+    ), status
+
+
+@bp.get("/admin/proposals/<int:proposal_id>")
+@login_required
+def admin_detail(proposal_id: int):
+    _administrator()
+    proposal = queries.proposal_for_admin(proposal_id)
+    if proposal is None:
+        abort(404)
+    return _render_admin_detail(proposal, ClarificationQuestionForm(formdata=None))
+
+
+@bp.post("/admin/proposals/<int:proposal_id>/clarifications")
+@login_required
+def request_clarification(proposal_id: int):
+    actor = _administrator()
+    proposal = queries.lock_proposal(proposal_id)
+    if proposal is None:
+        abort(404)
+    form = ClarificationQuestionForm()
+    if form.validate():
+        try:
+            services.request_clarification(
+                actor=actor, proposal=proposal, question=form.question.data
+            )
+        except DomainError as refused:
+            db.session.rollback()
+            form.question.errors = [refused.message]
+        else:
+            db.session.commit()
+            flash(_("Your question is sent to the city."), "success")
+            return redirect(url_for("proposals.admin_detail", proposal_id=proposal_id))
+    return _render_admin_detail(queries.proposal_for_admin(proposal_id), form, status=422)
+
+
+@bp.context_processor
+def _proposal_labels():
+    return {
+        "state_labels": {state.value: label for state, label in sections.STATE_LABELS.items()},
+        "attachment_labels": {kind.value: label for kind, label in ATTACHMENT_KIND_LABELS.items()},
+    }

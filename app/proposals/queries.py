@@ -1,0 +1,171 @@
+"""Loading proposals and what hangs off them, in a constant number of queries per page."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.accounts.models import Role, User, UserRole
+from app.audit.models import AuditEntry
+from app.calls.models import Call
+from app.extensions import db
+from app.proposals.models import (
+    Attachment,
+    Clarification,
+    Proposal,
+    ProposalRevision,
+    ProposalState,
+)
+
+
+def call_by_slug(slug: str) -> Call | None:
+    return db.session.scalar(
+        select(Call).where(Call.slug == slug).options(selectinload(Call.eligibility_questions))
+    )
+
+
+def active_proposal_for(*, call_id: int, owner_id: int) -> Proposal | None:
+    """The city account's proposal for this call that is not withdrawn, if any."""
+    return db.session.scalar(
+        select(Proposal)
+        .where(
+            Proposal.call_id == call_id,
+            Proposal.owner_id == owner_id,
+            Proposal.state != ProposalState.WITHDRAWN,
+        )
+        .order_by(Proposal.id)
+        .limit(1)
+    )
+
+
+def owned_proposal(proposal_id: int, *, owner_id: int, for_update: bool = False) -> Proposal | None:
+    """The proposal if this account owns it; with its call, criteria and partners.
+
+    `for_update` locks the row until the commit, so two writes to one proposal take turns
+    and each sees the other's version.
+    """
+    query = (
+        select(Proposal)
+        .where(Proposal.id == proposal_id, Proposal.owner_id == owner_id)
+        .options(
+            selectinload(Proposal.call).selectinload(Call.criteria),
+            selectinload(Proposal.partners),
+        )
+    )
+    if for_update:
+        query = query.with_for_update(of=Proposal).execution_options(populate_existing=True)
+    return db.session.scalar(query)
+
+
+def lock_proposal(proposal_id: int) -> Proposal | None:
+    return db.session.scalar(
+        select(Proposal)
+        .where(Proposal.id == proposal_id)
+        .with_for_update(of=Proposal)
+        .execution_options(populate_existing=True)
+    )
+
+
+def proposals_of_owner(owner_id: int) -> list[Proposal]:
+    """The status page: every proposal of one account, newest first, with its history."""
+    return list(
+        db.session.scalars(
+            select(Proposal)
+            .where(Proposal.owner_id == owner_id)
+            .order_by(Proposal.created_at.desc(), Proposal.id.desc())
+            .options(
+                joinedload(Proposal.call),
+                selectinload(Proposal.revisions),
+                selectinload(Proposal.clarifications),
+            )
+        )
+    )
+
+
+def proposal_for_admin(proposal_id: int) -> Proposal | None:
+    """Everything the administrators' page shows about one proposal."""
+    return db.session.scalar(
+        select(Proposal)
+        .where(Proposal.id == proposal_id)
+        .options(
+            selectinload(Proposal.call).selectinload(Call.criteria),
+            selectinload(Proposal.partners),
+            selectinload(Proposal.attachments),
+            selectinload(Proposal.revisions),
+            selectinload(Proposal.clarifications),
+        )
+    )
+
+
+def audit_history(proposal_id: int) -> list[tuple[AuditEntry, str | None]]:
+    """The proposal's audit entries, oldest first, each with the acting person's name."""
+    rows = db.session.execute(
+        select(AuditEntry, User.name)
+        .outerjoin(User, User.id == AuditEntry.actor_id)
+        .where(AuditEntry.object_type == "proposal", AuditEntry.object_id == proposal_id)
+        .order_by(AuditEntry.at, AuditEntry.id)
+    )
+    return [(entry, name) for entry, name in rows]
+
+
+def user_names(user_ids: set[int | None]) -> dict[int, str]:
+    ids = {user_id for user_id in user_ids if user_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+def administrators() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.ADMINISTRATOR, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def latest_revision(proposal_id: int) -> ProposalRevision | None:
+    return db.session.scalar(
+        select(ProposalRevision)
+        .where(ProposalRevision.proposal_id == proposal_id)
+        .order_by(ProposalRevision.number.desc())
+        .limit(1)
+    )
+
+
+def active_attachments(proposal_id: int) -> list[Attachment]:
+    return list(
+        db.session.scalars(
+            select(Attachment)
+            .where(Attachment.proposal_id == proposal_id, Attachment.deleted_at.is_(None))
+            .order_by(Attachment.uploaded_at, Attachment.id)
+        )
+    )
+
+
+def attachment_of(proposal_id: int, attachment_id: int) -> Attachment | None:
+    return db.session.scalar(
+        select(Attachment).where(
+            Attachment.id == attachment_id, Attachment.proposal_id == proposal_id
+        )
+    )
+
+
+def clarification_of(proposal_id: int, clarification_id: int) -> Clarification | None:
+    return db.session.scalar(
+        select(Clarification).where(
+            Clarification.id == clarification_id, Clarification.proposal_id == proposal_id
+        )
+    )
+
+
+def open_clarifications(proposal_id: int) -> list[Clarification]:
+    return list(
+        db.session.scalars(
+            select(Clarification)
+            .where(Clarification.proposal_id == proposal_id, Clarification.answer.is_(None))
+            .order_by(Clarification.asked_at)
+        )
+    )
