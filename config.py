@@ -122,6 +122,10 @@ class BaseConfig:
     # Reviews: how many days before the review deadline reviewers get a reminder.
     REVIEW_REMINDER_DAYS = _env_int("REVIEW_REMINDER_DAYS", 3)
 
+    # Calls: rendered public call pages kept per web process for visitors without an
+    # account (app/calls/page_cache.py); 0 turns the cache off.
+    PUBLIC_CALL_CACHE_SIZE = _env_int("PUBLIC_CALL_CACHE_SIZE", 256)
+
 
 def celery_settings(broker_url: str, **overrides) -> dict:
     """Celery settings for work that must not be lost."""
@@ -195,6 +199,7 @@ class TestingConfig(BaseConfig):
     ARGON2_PARALLELISM = 1
     UPLOAD_FOLDER = ""  # set per test to a temporary folder
     EXPORT_FOLDER = ""
+    PUBLIC_CALL_CACHE_SIZE = 0  # tests that want the cache turn it on
 
 
 class ProductionConfig(BaseConfig):
