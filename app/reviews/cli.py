@@ -1,7 +1,54 @@
-"""CLI commands of the reviews domain."""
+"""CLI commands of the reviews domain: `flask assign-reviewers CALL_SLUG [--apply]`."""
 
+from __future__ import annotations
+
+import click
 from flask import Flask
+from sqlalchemy import select
+
+from app.calls.models import Call
+from app.errors import DomainError
+from app.extensions import db
 
 
 def register_commands(app: Flask) -> None:
-    """Nothing yet."""
+    @app.cli.command("assign-reviewers")
+    @click.argument("call_slug")
+    @click.option("--apply", "apply_plan", is_flag=True, help="Apply the plan (default: show it).")
+    @click.option(
+        "--replan-unstarted", is_flag=True, help="Also move assignments nobody has started."
+    )
+    def assign_reviewers_command(call_slug: str, apply_plan: bool, replan_unstarted: bool) -> None:
+        """Plan (and with --apply, make) the call's automatic reviewer assignment."""
+        from app.reviews import services
+
+        call = db.session.scalar(select(Call).where(Call.slug == call_slug))
+        if call is None:
+            raise click.ClickException(f"No call with the slug {call_slug!r}.")
+        plan = services.plan_automatic_assignment(
+            actor=None, call=call, replan_unstarted=replan_unstarted
+        )
+        db.session.commit()  # automatic conflicts found while planning
+        click.echo(
+            f"{len(plan.new_pairs)} new assignments, {plan.kept} kept, "
+            f"{len(plan.removals)} moved; {plan.solution.language_mismatches} language "
+            f"mismatches; solved optimally in {plan.solution.seconds:.2f} s."
+        )
+        for shortfall in plan.shortfalls:
+            label = plan.proposal_labels.get(shortfall.proposal_id, shortfall.proposal_id)
+            click.echo(
+                f"  short: {label}: {shortfall.missing} missing — "
+                f"{services.shortfall_message(shortfall, plan.k)}"
+            )
+        if not apply_plan:
+            click.echo("Nothing changed; run again with --apply to make these assignments.")
+            return
+        try:
+            made = services.apply_automatic_assignment(
+                actor=None, call=call, new_pairs=plan.new_pairs, removals=plan.removals
+            )
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from None
+        db.session.commit()
+        click.echo(f"{len(made)} assignments made.")

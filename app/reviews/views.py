@@ -1,5 +1,454 @@
-"""Routes of the reviews domain."""
+"""Routes of the reviews domain: the reviewer's queue, reading and scoring; the
+administrators' assignment pages, conflicts and progress dashboard."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import Role, User
+from app.accounts.permissions import role_required
+from app.calls.models import Call
+from app.db import utcnow
+from app.errors import DomainError
+from app.extensions import db
+from app.proposals.models import Attachment, Proposal
+from app.reviews import conflicts, queries, services
+from app.reviews.forms import (
+    RECOMMENDATION_LABELS,
+    ApplyPlanForm,
+    AutoAssignForm,
+    ButtonForm,
+    ChooseProposalsForm,
+    ChooseReviewersForm,
+    ReviewerProfileForm,
+    SetConflictForm,
+    WithdrawForm,
+    attach_error,
+    make_review_form,
+)
+from app.reviews.models import Assignment, ConflictOfInterest
+from app.reviews.permissions import can_review_assignment
 
 bp = Blueprint("reviews", __name__)
+
+reviewers_only = role_required(Role.REVIEWER)
+administrators_only = role_required(Role.ADMINISTRATOR)
+
+DEFAULT_SPREAD_THRESHOLD = 1.5
+
+
+def _or_404(model, object_id: int):
+    found = db.session.get(model, object_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _own_assignment_or_404(assignment_id: int) -> Assignment:
+    """The reviewer's own assignment they may see; anything else does not exist for them."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or not can_review_assignment(current_user, assignment):
+        abort(404)
+    return assignment
+
+
+def _run(change, *, done: str | None, back: str):
+    """One service for a button: commit and say so, or say why not."""
+    try:
+        change()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if done:
+            flash(done, "success")
+    return redirect(back)
+
+
+def _save(form, change) -> bool:
+    """One service with a validated form's input; False (input kept) when it refuses."""
+    try:
+        change()
+    except DomainError as error:
+        db.session.rollback()
+        if not attach_error(form, error):
+            flash(error.message, "error")
+        return False
+    db.session.commit()
+    return True
+
+
+# --- reviewers --------------------------------------------------------------------------
+
+
+@bp.get("/reviews")
+@reviewers_only
+def queue():
+    rows = queries.reviewer_queue(current_user.id)
+    return render_template(
+        "reviews/queue.html",
+        rows=rows,
+        done=sum(1 for row in rows if row.state == "submitted"),
+    )
+
+
+def _profile_page(reviewer: User, *, admin: bool):
+    form = ReviewerProfileForm()
+    if request.method == "GET":
+        form.fill_from(services.get_profile(reviewer))
+    elif form.validate_on_submit() and _save(
+        form,
+        lambda: services.update_reviewer_profile(
+            actor=current_user, reviewer=reviewer, **form.values()
+        ),
+    ):
+        flash(_("The reviewer profile is saved."), "success")
+        return redirect(request.path)
+    return render_template("reviews/profile.html", form=form, reviewer=reviewer, admin=admin)
+
+
+@bp.route("/reviews/profile", methods=["GET", "POST"])
+@reviewers_only
+def profile():
+    return _profile_page(current_user, admin=False)
+
+
+def _review_page(assignment: Assignment, form, withdraw_form, status: int = 200):
+    call = assignment.proposal.call
+    revision = queries.latest_revision(assignment.proposal_id)
+    attachments = db.session.scalars(
+        select(Attachment)
+        .where(Attachment.proposal_id == assignment.proposal_id, Attachment.deleted_at.is_(None))
+        .order_by(Attachment.uploaded_at)
+    ).all()
+    return (
+        render_template(
+            "reviews/review.html",
+            assignment=assignment,
+            proposal=assignment.proposal,
+            call=call,
+            review=assignment.review,
+            revision=revision,
+            snapshot=services.snapshot_for_reviewer(revision, call),
+            attachments=attachments,
+            can_download="proposals.download_attachment" in current_app.view_functions,
+            form=form,
+            withdraw_form=withdraw_form,
+            others=queries.other_reviews_for(assignment, call),
+            editable=call.review_deadline is None or utcnow() < call.review_deadline,
+            recommendation_labels=RECOMMENDATION_LABELS,
+        ),
+        status,
+    )
+
+
+def _fill_review_form(form, review) -> None:
+    if review is None:
+        return
+    scores = {score.criterion_id: score for score in review.scores}
+    for criterion in form.criteria:
+        score = scores.get(criterion.id)
+        if score is not None:
+            form.score_field(criterion).data = f"{score.value:g}"
+            form.comment_field(criterion).data = score.comment
+    form.overall_comment.data = review.overall_comment
+    form.comment_for_applicant.data = review.comment_for_applicant
+    form.comment_shareable.data = review.comment_shareable
+    form.recommendation.data = review.recommendation.value if review.recommendation else ""
+    form.confidence.data = str(review.confidence) if review.confidence else ""
+    form.version.data = str(review.version)
+
+
+@bp.route("/reviews/assignments/<int:assignment_id>", methods=["GET", "POST"])
+@reviewers_only
+def review(assignment_id: int):
+    assignment = _own_assignment_or_404(assignment_id)
+    criteria = list(assignment.proposal.call.criteria)
+    form = make_review_form(criteria)
+    if request.method == "GET":
+        _fill_review_form(form, assignment.review)
+        return _review_page(assignment, form, WithdrawForm(formdata=None))
+    submit = request.form.get("action") == "submit"
+    if form.validate_on_submit():
+        data = services.ReviewInput(
+            scores={c.key: form.score_field(c).data for c in criteria},
+            comments={c.key: form.comment_field(c).data or "" for c in criteria},
+            overall_comment=form.overall_comment.data or "",
+            comment_for_applicant=form.comment_for_applicant.data or "",
+            comment_shareable=form.comment_shareable.data,
+            recommendation=form.recommendation.data or None,
+            confidence=form.confidence.data or None,
+            version=int(form.version.data) if (form.version.data or "").isdigit() else None,
+        )
+        if _save(
+            form,
+            lambda: services.save_review(
+                actor=current_user, assignment=assignment, data=data, submit=submit
+            ),
+        ):
+            flash(
+                _("Your review is submitted. Thank you!") if submit else _("Your draft is saved."),
+                "success",
+            )
+            return redirect(url_for("reviews.review", assignment_id=assignment.id))
+        assignment = _own_assignment_or_404(assignment_id)
+    return _review_page(assignment, form, WithdrawForm(formdata=None), status=422)
+
+
+@bp.post("/reviews/assignments/<int:assignment_id>/withdraw")
+@reviewers_only
+def withdraw(assignment_id: int):
+    assignment = _own_assignment_or_404(assignment_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        service = (
+            services.recuse_from_assignment
+            if form.kind.data == "conflict"
+            else services.decline_assignment
+        )
+        if _save(
+            form,
+            lambda: service(actor=current_user, assignment=assignment, reason=form.reason.data),
+        ):
+            flash(_("You no longer review this proposal."), "success")
+            return redirect(url_for("reviews.queue"))
+        assignment = _own_assignment_or_404(assignment_id)
+    review_form = make_review_form(list(assignment.proposal.call.criteria))
+    _fill_review_form(review_form, assignment.review)
+    return _review_page(assignment, review_form, form, status=422)
+
+
+# --- administrators: progress -----------------------------------------------------------
+
+
+def _spread_threshold() -> float:
+    try:
+        value = float(request.args.get("spread", DEFAULT_SPREAD_THRESHOLD))
+    except ValueError:
+        return DEFAULT_SPREAD_THRESHOLD
+    return value if value == value and 0 <= value < 1e6 else DEFAULT_SPREAD_THRESHOLD
+
+
+@bp.get("/admin/calls/<int:call_id>/reviews")
+@administrators_only
+def dashboard(call_id: int):
+    call = _or_404(Call, call_id)
+    sort = request.args.get("sort", "city")
+    dashboard = queries.review_dashboard(
+        call,
+        spread_threshold=_spread_threshold(),
+        sort=sort if sort in queries.DASHBOARD_SORTS else "city",
+        only_disagreements=request.args.get("disagreements") == "1",
+    )
+    return render_template(
+        "reviews/dashboard.html", dashboard=dashboard, call=call, button_form=ButtonForm()
+    )
+
+
+@bp.post("/admin/calls/<int:call_id>/reviews/remind/<int:reviewer_id>")
+@administrators_only
+def remind(call_id: int, reviewer_id: int):
+    call = _or_404(Call, call_id)
+    reviewer = _or_404(User, reviewer_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    queued: list[bool] = []
+    response = _run(
+        lambda: queued.append(
+            services.remind_reviewer(actor=current_user, call=call, reviewer=reviewer)
+        ),
+        done=None,
+        back=url_for("reviews.dashboard", call_id=call.id),
+    )
+    if queued:
+        flash(
+            _("A reminder is on its way to %(name)s.", name=reviewer.name)
+            if queued[0]
+            else _("%(name)s was already reminded today.", name=reviewer.name),
+            "success" if queued[0] else "info",
+        )
+    return response
+
+
+# --- administrators: automatic assignment -----------------------------------------------
+
+
+@bp.get("/admin/calls/<int:call_id>/reviews/auto-assign")
+@administrators_only
+def auto_assign(call_id: int):
+    call = _or_404(Call, call_id)
+    return render_template("reviews/auto_assign.html", call=call, form=AutoAssignForm())
+
+
+@bp.post("/admin/calls/<int:call_id>/reviews/auto-assign/preview")
+@administrators_only
+def auto_assign_preview(call_id: int):
+    call = _or_404(Call, call_id)
+    form = AutoAssignForm()
+    if not form.validate_on_submit():
+        return render_template("reviews/auto_assign.html", call=call, form=form), 422
+    plan = services.plan_automatic_assignment(
+        actor=current_user, call=call, replan_unstarted=form.replan_unstarted.data
+    )
+    # Conflicts found while planning are facts worth keeping, whether or not it is applied.
+    db.session.commit()
+    apply_form = ApplyPlanForm(
+        formdata=None, data=ApplyPlanForm.encode(plan.new_pairs, plan.removals)
+    )
+    return render_template(
+        "reviews/auto_assign_preview.html",
+        call=call,
+        plan=plan,
+        apply_form=apply_form,
+        shortfall_message=services.shortfall_message,
+    )
+
+
+@bp.post("/admin/calls/<int:call_id>/reviews/auto-assign/apply")
+@administrators_only
+def auto_assign_apply(call_id: int):
+    call = _or_404(Call, call_id)
+    form = ApplyPlanForm()
+    back = url_for("reviews.auto_assign", call_id=call.id)
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(back)
+    made: list = []
+    try:
+        made = services.apply_automatic_assignment(
+            actor=current_user,
+            call=call,
+            new_pairs=form.pair_list(),
+            removals=form.removal_list(),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("%(count)s assignments made.", count=len(made)), "success")
+    return redirect(url_for("reviews.dashboard", call_id=call.id))
+
+
+# --- administrators: assignments by hand and conflicts ---------------------------------
+
+
+@bp.route("/admin/proposals/<int:proposal_id>/reviewers", methods=["GET", "POST"])
+@administrators_only
+def proposal_reviewers(proposal_id: int):
+    proposal = _or_404(Proposal, proposal_id)
+    form = ChooseReviewersForm()
+    if form.validate_on_submit() and _save(
+        form,
+        lambda: services.assign_pairs(
+            actor=current_user,
+            call=proposal.call,
+            pairs=[(proposal.id, reviewer_id) for reviewer_id in form.reviewer_ids.data or []],
+        ),
+    ):
+        flash(_("The reviewers are assigned."), "success")
+        return redirect(request.path)
+    page = queries.proposal_assignment_page(proposal)
+    conflict_form = SetConflictForm(formdata=None)
+    conflict_form.reviewer_id.choices = [(r.reviewer_id, r.name) for r in page.candidates]
+    return render_template(
+        "reviews/proposal_reviewers.html",
+        proposal=proposal,
+        page=page,
+        form=form,
+        conflict_form=conflict_form,
+        button_form=ButtonForm(formdata=None),
+    ), (200 if request.method == "GET" or not form.errors else 422)
+
+
+@bp.route("/admin/calls/<int:call_id>/reviewers/<int:reviewer_id>", methods=["GET", "POST"])
+@administrators_only
+def reviewer_assignments(call_id: int, reviewer_id: int):
+    call = _or_404(Call, call_id)
+    reviewer = _or_404(User, reviewer_id)
+    form = ChooseProposalsForm()
+    if form.validate_on_submit() and _save(
+        form,
+        lambda: services.assign_pairs(
+            actor=current_user,
+            call=call,
+            pairs=[(proposal_id, reviewer.id) for proposal_id in form.proposal_ids.data or []],
+        ),
+    ):
+        flash(_("The proposals are assigned."), "success")
+        return redirect(request.path)
+    page = queries.reviewer_assignment_page(call, reviewer)
+    return render_template(
+        "reviews/reviewer_assignments.html",
+        call=call,
+        reviewer=reviewer,
+        page=page,
+        form=form,
+        button_form=ButtonForm(formdata=None),
+    ), (200 if request.method == "GET" else 422)
+
+
+@bp.post("/admin/assignments/<int:assignment_id>/remove")
+@administrators_only
+def remove_assignment(assignment_id: int):
+    assignment = _or_404(Assignment, assignment_id)
+    back = request.form.get("next") or url_for(
+        "reviews.proposal_reviewers", proposal_id=assignment.proposal_id
+    )
+    if not back.startswith("/") or back.startswith("//"):
+        back = url_for("reviews.proposal_reviewers", proposal_id=assignment.proposal_id)
+    return _run(
+        lambda: services.remove_assignment(actor=current_user, assignment=assignment),
+        done=_("The reviewer is taken off this proposal."),
+        back=back,
+    )
+
+
+@bp.post("/admin/proposals/<int:proposal_id>/conflicts")
+@administrators_only
+def set_conflict(proposal_id: int):
+    proposal = _or_404(Proposal, proposal_id)
+    form = SetConflictForm()
+    back = url_for("reviews.proposal_reviewers", proposal_id=proposal.id)
+    if not form.validate_on_submit():
+        flash(_("Choose a reviewer and give a reason."), "error")
+        return redirect(back)
+    reviewer = db.session.get(User, form.reviewer_id.data)
+    if reviewer is None:
+        abort(404)
+    return _run(
+        lambda: conflicts.set_conflict(
+            actor=current_user, proposal=proposal, reviewer=reviewer, reason=form.reason.data
+        ),
+        done=_("The conflict of interest is recorded."),
+        back=back,
+    )
+
+
+@bp.post("/admin/conflicts/<int:conflict_id>/lift")
+@administrators_only
+def lift_conflict(conflict_id: int):
+    conflict = _or_404(ConflictOfInterest, conflict_id)
+    return _run(
+        lambda: conflicts.lift_conflict(actor=current_user, conflict=conflict),
+        done=_("The conflict of interest is lifted."),
+        back=url_for("reviews.proposal_reviewers", proposal_id=conflict.proposal_id),
+    )
+
+
+@bp.route("/admin/reviewers/<int:reviewer_id>/profile", methods=["GET", "POST"])
+@administrators_only
+def admin_profile(reviewer_id: int):
+    reviewer = db.session.scalar(
+        select(User).where(User.id == reviewer_id).options(selectinload(User.roles))
+    )
+    if reviewer is None or not reviewer.has_role(Role.REVIEWER):
+        abort(404)
+    return _profile_page(reviewer, admin=True)

@@ -1,0 +1,1032 @@
+"""Reviewing: reviewer profiles, assignments (by hand and automatic), reviews and reminders.
+
+Every function takes the acting user explicitly, checks the rule, changes the data,
+writes the audit entry, queues the emails in the outbox and flushes; the caller commits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import pycountry
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.accounts.models import Role, User, UserRole
+from app.audit.services import record_audit
+from app.calls.models import Call, CallState, Criterion
+from app.core.urls import external_url
+from app.db import utcnow
+from app.errors import Conflict, DeadlinePassed, DomainError, NotAllowed
+from app.extensions import db
+from app.notifications.models import Notification
+from app.notifications.services import queue_notification
+from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalRevision
+from app.reviews import conflicts
+from app.reviews.assignment import (
+    AssignmentSolution,
+    ProposalNeed,
+    ReviewerSlot,
+    Shortfall,
+    problem_from,
+    solve_assignment,
+)
+from app.reviews.models import (
+    ACTIVE_ASSIGNMENT_STATES,
+    Assignment,
+    AssignmentState,
+    ConflictOfInterest,
+    Recommendation,
+    Review,
+    ReviewerProfile,
+    ReviewState,
+    Score,
+)
+from app.reviews.queries import (
+    OPEN_ASSIGNMENT_STATES,
+    REVIEWABLE_STATES,
+    effective_due_at,
+    has_active_conflict,
+    reviewer_may_see_proposal,
+)
+
+# Calls whose reviewers still work (and may be reminded, and whose conflicts matter).
+REVIEWING_CALL_STATES = (CallState.OPEN, CallState.CLOSED, CallState.IN_REVIEW)
+MAX_PROPOSALS_CEILING = 1000
+
+
+# ---------------------------------------------------------------------------------------
+# Reviewer profiles
+# ---------------------------------------------------------------------------------------
+
+
+def get_profile(reviewer: User) -> ReviewerProfile:
+    """The reviewer's profile, or an unsaved one with the defaults."""
+    profile = db.session.get(ReviewerProfile, reviewer.id)
+    return profile or ReviewerProfile(
+        user_id=reviewer.id,
+        countries=[],
+        cities=[],
+        organisations=[],
+        email_domains=[],
+        languages=["en"],
+        expertise="",
+        max_proposals=15,
+    )
+
+
+def _clean_list(values: list[str] | None) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in values or []:
+        value = " ".join(str(value).split())
+        if value and value.casefold() not in seen:
+            seen[value.casefold()] = value
+    return list(seen.values())
+
+
+def _check_countries(codes: list[str]) -> list[str]:
+    cleaned = [code.upper() for code in _clean_list(codes)]
+    unknown = [code for code in cleaned if pycountry.countries.get(alpha_2=code) is None]
+    if unknown:
+        raise DomainError(
+            _(
+                "Unknown country code: %(codes)s (use ISO 3166 codes such as PT or KE).",
+                codes=", ".join(unknown),
+            ),
+            code="unknown_country",
+            field="countries",
+        )
+    return cleaned
+
+
+def _check_languages(codes: list[str]) -> list[str]:
+    cleaned = [code.lower() for code in _clean_list(codes)]
+    unknown = [code for code in cleaned if pycountry.languages.get(alpha_2=code) is None]
+    if unknown:
+        raise DomainError(
+            _(
+                "Unknown language code: %(codes)s (use codes such as en, fr or ar).",
+                codes=", ".join(unknown),
+            ),
+            code="unknown_language",
+            field="languages",
+        )
+    return cleaned
+
+
+def _check_domains(domains: list[str]) -> list[str]:
+    cleaned = [conflicts.email_domain(domain) for domain in _clean_list(domains)]
+    bad = [d for d in cleaned if "." not in d or " " in d or d.startswith(".")]
+    if bad:
+        raise DomainError(
+            _(
+                "Not an email domain: %(domains)s (write it like city.gov.pt).",
+                domains=", ".join(bad),
+            ),
+            code="bad_domain",
+            field="email_domains",
+        )
+    return cleaned
+
+
+def update_reviewer_profile(
+    *,
+    actor: User,
+    reviewer: User,
+    countries: list[str],
+    cities: list[str],
+    organisations: list[str],
+    email_domains: list[str],
+    languages: list[str],
+    region: str | None,
+    expertise: str,
+    max_proposals: int,
+) -> ReviewerProfile:
+    """Save a reviewer's affiliations and limit; new conflicts they reveal are recorded."""
+    from app.reviews.permissions import can_edit_profile
+
+    if not can_edit_profile(actor, reviewer):
+        raise NotAllowed(_("You may not edit this reviewer's profile."))
+    if not 0 <= max_proposals <= MAX_PROPOSALS_CEILING:
+        raise DomainError(
+            _("Give a number between 0 and %(most)s.", most=MAX_PROPOSALS_CEILING),
+            code="bad_limit",
+            field="max_proposals",
+        )
+    values = {
+        "countries": _check_countries(countries),
+        "cities": _clean_list(cities),
+        "organisations": _clean_list(organisations),
+        "email_domains": _check_domains(email_domains),
+        "languages": _check_languages(languages),
+        "region": (region or "").strip() or None,
+        "expertise": (expertise or "").strip(),
+        "max_proposals": max_proposals,
+    }
+    profile = db.session.get(ReviewerProfile, reviewer.id)
+    if profile is None:
+        profile = ReviewerProfile(user_id=reviewer.id)
+        db.session.add(profile)
+    for name, value in values.items():
+        setattr(profile, name, value)
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id,
+        action="reviewer_profile.updated",
+        object_type="user",
+        object_id=reviewer.id,
+        details={k: v for k, v in values.items() if k != "expertise"},
+    )
+    for call in db.session.scalars(select(Call).where(Call.state.in_(REVIEWING_CALL_STATES))):
+        conflicts.detect_conflicts(call=call, reviewer_ids=[reviewer.id])
+    return profile
+
+
+# ---------------------------------------------------------------------------------------
+# Assignments by hand
+# ---------------------------------------------------------------------------------------
+
+
+def _active_reviewers(reviewer_ids: set[int]) -> dict[int, User]:
+    users = db.session.scalars(
+        select(User)
+        .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.REVIEWER))
+        .where(User.id.in_(reviewer_ids), User.active.is_(True))
+    ).all()
+    return {user.id: user for user in users}
+
+
+def _call_loads(call: Call) -> dict[int, int]:
+    """Active assignments per reviewer in this call."""
+    rows = db.session.execute(
+        select(Assignment.reviewer_id, func.count())
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(Proposal.call_id == call.id, Assignment.state.in_(ACTIVE_ASSIGNMENT_STATES))
+        .group_by(Assignment.reviewer_id)
+    ).all()
+    return dict(rows)
+
+
+def _limits(reviewer_ids: set[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        select(ReviewerProfile.user_id, ReviewerProfile.max_proposals).where(
+            ReviewerProfile.user_id.in_(reviewer_ids)
+        )
+    ).all()
+    limits = dict.fromkeys(reviewer_ids, get_profile_default_limit())
+    limits.update(dict(rows))
+    return limits
+
+
+def get_profile_default_limit() -> int:
+    return ReviewerProfile.__table__.c.max_proposals.default.arg
+
+
+def _active_conflict_pairs(proposal_ids: set[int]) -> set[tuple[int, int]]:
+    return set(
+        db.session.execute(
+            select(ConflictOfInterest.proposal_id, ConflictOfInterest.reviewer_id).where(
+                ConflictOfInterest.proposal_id.in_(proposal_ids),
+                ConflictOfInterest.lifted_at.is_(None),
+            )
+        ).tuples()
+    )
+
+
+def _due_label(due: datetime | None) -> str:
+    return due.strftime("%Y-%m-%d %H:%M UTC") if due else ""
+
+
+def _queue_assigned_emails(
+    *, call: Call, assignments: list[tuple[int, int]], reviewers: dict[int, User], at: datetime
+) -> None:
+    """One message per reviewer for a batch of new assignments (proposal id, reviewer id)."""
+    by_reviewer: dict[int, list[int]] = defaultdict(list)
+    for proposal_id, reviewer_id in assignments:
+        by_reviewer[reviewer_id].append(proposal_id)
+    for reviewer_id, proposal_ids in by_reviewer.items():
+        reviewer = reviewers[reviewer_id]
+        queue_notification(
+            recipient_email=reviewer.email,
+            recipient_id=reviewer.id,
+            template="review_assigned",
+            dedup_key=(
+                f"review-assigned:{call.id}:{reviewer.id}:{at.isoformat()}:"
+                f"{min(proposal_ids)}+{len(proposal_ids)}"
+            ),
+            context={
+                "reviewer_name": reviewer.name,
+                "call_title": call.title,
+                "count": len(proposal_ids),
+                "due_at": _due_label(call.review_deadline),
+                "queue_url": external_url("reviews.queue"),
+            },
+            locale=reviewer.locale,
+            call_id=call.id,
+        )
+
+
+def assign_pairs(
+    *, actor: User | None, call: Call, pairs: list[tuple[int, int]], source: str = "manual"
+) -> list[Assignment]:
+    """Assign reviewers to proposals of a call: (proposal id, reviewer id) pairs.
+
+    Refuses the whole batch, saying why, when a pair is conflicted, a proposal is not
+    under review, a reviewer is not an active reviewer or would go over their limit.
+    A pair that ended earlier (declined or recused) is assigned again on the same row.
+    """
+    pairs = sorted(set(pairs))
+    if not pairs:
+        raise DomainError(_("Choose at least one reviewer and proposal."), code="nothing_chosen")
+    proposal_ids = {p for p, _r in pairs}
+    reviewer_ids = {r for _p, r in pairs}
+    proposals = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Proposal).where(Proposal.id.in_(proposal_ids), Proposal.call_id == call.id)
+        )
+    }
+    reviewers = _active_reviewers(reviewer_ids)
+    problems: list[str] = []
+    for proposal_id in sorted(proposal_ids):
+        proposal = proposals.get(proposal_id)
+        if proposal is None or proposal.state not in REVIEWABLE_STATES:
+            problems.append(
+                _("Proposal %(id)s is not waiting for review in this call.", id=proposal_id)
+            )
+    for reviewer_id in sorted(reviewer_ids - set(reviewers)):
+        problems.append(_("User %(id)s is not an active reviewer.", id=reviewer_id))
+    if problems:
+        raise DomainError(" ".join(problems), code="assignment_refused")
+
+    conflicts.detect_conflicts(
+        call=call, reviewer_ids=sorted(reviewer_ids), proposal_ids=sorted(proposal_ids)
+    )
+    conflicted = _active_conflict_pairs(proposal_ids)
+    existing = {
+        (a.proposal_id, a.reviewer_id): a
+        for a in db.session.scalars(
+            select(Assignment).where(
+                Assignment.proposal_id.in_(proposal_ids), Assignment.reviewer_id.in_(reviewer_ids)
+            )
+        )
+    }
+    loads = _call_loads(call)
+    limits = _limits(reviewer_ids)
+    added: dict[int, int] = defaultdict(int)
+    to_make: list[tuple[int, int]] = []
+    for proposal_id, reviewer_id in pairs:
+        name, city = reviewers[reviewer_id].name, proposals[proposal_id].city
+        current = existing.get((proposal_id, reviewer_id))
+        if (proposal_id, reviewer_id) in conflicted:
+            problems.append(
+                _("%(name)s has a conflict of interest with %(city)s.", name=name, city=city)
+            )
+        elif current is not None and current.state in ACTIVE_ASSIGNMENT_STATES:
+            continue  # already assigned: nothing to do
+        else:
+            added[reviewer_id] += 1
+            to_make.append((proposal_id, reviewer_id))
+    for reviewer_id, count in sorted(added.items()):
+        if loads.get(reviewer_id, 0) + count > limits[reviewer_id]:
+            problems.append(
+                _(
+                    "%(name)s would have %(load)s proposals, over their limit of %(limit)s.",
+                    name=reviewers[reviewer_id].name,
+                    load=loads.get(reviewer_id, 0) + count,
+                    limit=limits[reviewer_id],
+                )
+            )
+    if problems:
+        raise DomainError(" ".join(problems), code="assignment_refused")
+    if not to_make:
+        raise DomainError(_("These reviewers are already assigned."), code="already_assigned")
+
+    now = utcnow()
+    made = []
+    for proposal_id, reviewer_id in to_make:
+        assignment = existing.get((proposal_id, reviewer_id))
+        if assignment is None:
+            assignment = Assignment(proposal_id=proposal_id, reviewer_id=reviewer_id)
+            db.session.add(assignment)
+        assignment.state = AssignmentState.ASSIGNED
+        assignment.declined_reason = None
+        assignment.assigned_at = now
+        assignment.assigned_by_id = actor.id if actor else None
+        assignment.due_at = call.review_deadline
+        made.append(assignment)
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id if actor else None,
+        action=f"assignments.{source}",
+        object_type="call",
+        object_id=call.id,
+        details={"pairs": [list(pair) for pair in to_make]},
+    )
+    _queue_assigned_emails(call=call, assignments=to_make, reviewers=reviewers, at=now)
+    return made
+
+
+def remove_assignment(*, actor: User, assignment: Assignment) -> None:
+    """An administrator takes a reviewer off a proposal.
+
+    Not started: the row goes (nothing was written). Started: it ends as declined, and
+    the draft or submitted review stays as history but no longer counts.
+    """
+    if assignment.state not in ACTIVE_ASSIGNMENT_STATES:
+        raise Conflict(_("This assignment has already ended."), code="assignment_ended")
+    details = {"proposal_id": assignment.proposal_id, "reviewer_id": assignment.reviewer_id}
+    if assignment.review is None:
+        db.session.delete(assignment)
+        details["deleted"] = True
+    else:
+        assignment.state = AssignmentState.DECLINED
+        assignment.declined_reason = _("Removed by an administrator")
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id,
+        action="assignment.removed",
+        object_type="assignment",
+        object_id=assignment.id,
+        details=details,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Automatic assignment
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class AutomaticPlan:
+    call: Call
+    k: int
+    new_pairs: list[tuple[int, int]]
+    removals: list[int]  # ids of unstarted assignments the plan moves elsewhere
+    kept: int
+    shortfalls: list[Shortfall]
+    solution: AssignmentSolution
+    proposal_labels: dict[int, str] = field(default_factory=dict)
+    reviewer_labels: dict[int, str] = field(default_factory=dict)
+    loads: dict[int, tuple[int, int]] = field(default_factory=dict)  # id -> (load, limit)
+
+    @property
+    def feasible(self) -> bool:
+        return not self.shortfalls
+
+
+@dataclass
+class _CallState:
+    """What the solver needs to know about a call, loaded in a few queries."""
+
+    proposals: dict[int, tuple[str, str, str | None]]  # id -> (city, language, country)
+    reviewers: dict[int, tuple[str, int, frozenset[str], str | None]]  # name, limit, langs, region
+    assignments: list[tuple[int, int, int, AssignmentState, bool]]  # id, p, r, state, started
+    conflicted: set[tuple[int, int]]
+
+
+def _load_call_state(call: Call) -> _CallState:
+    proposals = {
+        row.id: (row.city, row.language, row.country_code)
+        for row in db.session.execute(
+            select(Proposal.id, Proposal.city, Proposal.language, Proposal.country_code).where(
+                Proposal.call_id == call.id, Proposal.state.in_(REVIEWABLE_STATES)
+            )
+        )
+    }
+    default_limit = get_profile_default_limit()
+    reviewers = {
+        row.id: (
+            row.name,
+            row.max_proposals if row.max_proposals is not None else default_limit,
+            frozenset(row.languages if row.languages is not None else ["en"]),
+            row.region,
+        )
+        for row in db.session.execute(
+            select(
+                User.id,
+                User.name,
+                ReviewerProfile.max_proposals,
+                ReviewerProfile.languages,
+                ReviewerProfile.region,
+            )
+            .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.REVIEWER))
+            .outerjoin(ReviewerProfile, ReviewerProfile.user_id == User.id)
+            .where(User.active.is_(True))
+        )
+    }
+    started = exists().where(Review.assignment_id == Assignment.id)
+    assignments = [
+        (row[0], row[1], row[2], row[3], bool(row[4]))
+        for row in db.session.execute(
+            select(
+                Assignment.id,
+                Assignment.proposal_id,
+                Assignment.reviewer_id,
+                Assignment.state,
+                started,
+            )
+            .join(Proposal, Proposal.id == Assignment.proposal_id)
+            .where(Proposal.call_id == call.id)
+        )
+    ]
+    conflicted = set(
+        db.session.execute(
+            select(ConflictOfInterest.proposal_id, ConflictOfInterest.reviewer_id)
+            .join(Proposal, Proposal.id == ConflictOfInterest.proposal_id)
+            .where(Proposal.call_id == call.id, ConflictOfInterest.lifted_at.is_(None))
+        ).tuples()
+    )
+    return _CallState(proposals, reviewers, assignments, conflicted)
+
+
+def plan_automatic_assignment(
+    *, actor: User | None, call: Call, replan_unstarted: bool = False
+) -> AutomaticPlan:
+    """The optimal assignment for the call's proposals, to show before it is applied.
+
+    Assignments that have a review (draft or submitted) are always kept and count for
+    the proposal's k and the reviewer's load. Assignments not started yet are kept too,
+    unless `replan_unstarted`, in which case the solver may move them (it prefers not to).
+    Records the call's automatic conflicts first, so the plan never includes one.
+    """
+    conflicts.detect_conflicts(call=call)
+    state = _load_call_state(call)
+    k = call.reviews_per_proposal or 3
+    fixed_by_proposal: dict[int, list[int]] = defaultdict(list)
+    fixed_load: dict[int, int] = defaultdict(int)
+    forbidden = set(state.conflicted)
+    preferred: set[tuple[int, int]] = set()
+    movable: dict[tuple[int, int], int] = {}
+    for assignment_id, proposal_id, reviewer_id, a_state, started in state.assignments:
+        pair = (proposal_id, reviewer_id)
+        if a_state not in ACTIVE_ASSIGNMENT_STATES:
+            forbidden.add(pair)  # declined or recused: never assigned again automatically
+        elif replan_unstarted and not started and a_state == AssignmentState.ASSIGNED:
+            preferred.add(pair)
+            movable[pair] = assignment_id
+        else:
+            forbidden.add(pair)  # kept as it is
+            fixed_by_proposal[proposal_id].append(reviewer_id)
+            fixed_load[reviewer_id] += 1
+    needs = [
+        ProposalNeed(
+            id=proposal_id,
+            need=max(k - len(fixed_by_proposal[proposal_id]), 0),
+            language=language or "",
+            kept_regions=tuple(
+                state.reviewers[r][3]
+                for r in fixed_by_proposal[proposal_id]
+                if r in state.reviewers and state.reviewers[r][3]
+            ),
+        )
+        for proposal_id, (_city, language, _country) in sorted(state.proposals.items())
+    ]
+    slots = [
+        ReviewerSlot(
+            id=reviewer_id,
+            capacity=max(limit - fixed_load[reviewer_id], 0),
+            load=fixed_load[reviewer_id],
+            languages=languages,
+            region=region,
+        )
+        for reviewer_id, (_name, limit, languages, region) in sorted(state.reviewers.items())
+    ]
+    solution = solve_assignment(
+        problem_from(proposals=needs, reviewers=slots, forbidden=forbidden, preferred=preferred)
+    )
+    planned = set(solution.pairs)
+    kept = sum(len(v) for v in fixed_by_proposal.values())
+    return AutomaticPlan(
+        call=call,
+        k=k,
+        new_pairs=sorted(planned - set(movable)),
+        removals=sorted(
+            assignment_id for pair, assignment_id in movable.items() if pair not in planned
+        ),
+        kept=kept + len(planned & set(movable)),
+        shortfalls=solution.shortfalls,
+        solution=solution,
+        proposal_labels={
+            pid: f"{city} ({country or '—'})"
+            for pid, (city, _language, country) in state.proposals.items()
+        },
+        reviewer_labels={rid: values[0] for rid, values in state.reviewers.items()},
+        loads={
+            rid: (solution.loads.get(rid, 0), values[1]) for rid, values in state.reviewers.items()
+        },
+    )
+
+
+def shortfall_message(shortfall: Shortfall, k: int) -> str:
+    if shortfall.reason == "no_eligible_reviewers":
+        return _("every reviewer has a conflict of interest with it or is already on it")
+    if shortfall.reason == "too_few_eligible":
+        return _(
+            "only %(count)s reviewers without a conflict have room; it needs %(k)s",
+            count=shortfall.eligible_with_room,
+            k=k,
+        )
+    return _(
+        "the %(count)s reviewers without a conflict are at their limit",
+        count=shortfall.eligible_reviewers,
+    )
+
+
+def apply_automatic_assignment(
+    *, actor: User | None, call: Call, new_pairs: list[tuple[int, int]], removals: list[int]
+) -> list[Assignment]:
+    """Apply a plan the administrator saw, after checking it still holds."""
+    removal_rows = (
+        db.session.scalars(select(Assignment).where(Assignment.id.in_(removals))).all()
+        if removals
+        else []
+    )
+    for assignment in removal_rows:
+        if assignment.state != AssignmentState.ASSIGNED or assignment.review is not None:
+            raise Conflict(
+                _("An assignment in the plan has started since the preview; preview again."),
+                code="plan_outdated",
+            )
+        if assignment.proposal.call_id != call.id:
+            raise DomainError(_("The plan does not belong to this call."), code="bad_plan")
+    if len(removal_rows) != len(set(removals)):
+        raise Conflict(
+            _("The assignments changed since the preview; preview again."), code="plan_outdated"
+        )
+    for assignment in removal_rows:
+        db.session.delete(assignment)
+    db.session.flush()
+    made = (
+        assign_pairs(actor=actor, call=call, pairs=new_pairs, source="automatic")
+        if (new_pairs)
+        else []
+    )
+    k = call.reviews_per_proposal or 3
+    over = db.session.execute(
+        select(Assignment.proposal_id)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(Proposal.call_id == call.id, Assignment.state.in_(ACTIVE_ASSIGNMENT_STATES))
+        .where(Assignment.proposal_id.in_({p for p, _r in new_pairs}))
+        .group_by(Assignment.proposal_id)
+        .having(func.count() > k)
+    ).first()
+    if over is not None:
+        raise Conflict(
+            _("Reviewers were assigned by hand since the preview; preview again."),
+            code="plan_outdated",
+        )
+    record_audit(
+        actor_id=actor.id if actor else None,
+        action="assignments.plan_applied",
+        object_type="call",
+        object_id=call.id,
+        details={"added": len(made), "removed": len(removal_rows)},
+    )
+    return made
+
+
+# ---------------------------------------------------------------------------------------
+# Reviews and scores
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewInput:
+    scores: dict[str, Any]  # criterion key -> the value as typed (str, float or None)
+    comments: dict[str, str] = field(default_factory=dict)
+    overall_comment: str = ""
+    comment_for_applicant: str = ""
+    comment_shareable: bool = False
+    recommendation: str | None = None
+    confidence: int | None = None
+    version: int | None = None  # the review's version the reviewer started from
+
+
+def parse_score(criterion: Criterion, raw: Any) -> float | None:
+    """The score as a number within the criterion's scale and step, or a clear error.
+
+    None or blank means "not scored yet". NaN and infinities are refused.
+    """
+    field_name = f"score_{criterion.key}"
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        value = float(raw.strip().replace(",", ".") if isinstance(raw, str) else raw)
+    except (TypeError, ValueError):
+        raise DomainError(
+            _("%(name)s: give a number.", name=criterion.name),
+            code="score_not_a_number",
+            field=field_name,
+        ) from None
+    if not math.isfinite(value):
+        raise DomainError(
+            _("%(name)s: give a finite number.", name=criterion.name),
+            code="score_not_finite",
+            field=field_name,
+        )
+    if not criterion.scale_min <= value <= criterion.scale_max:
+        raise DomainError(
+            _(
+                "%(name)s: give a score from %(low)s to %(high)s.",
+                name=criterion.name,
+                low=_number(criterion.scale_min),
+                high=_number(criterion.scale_max),
+            ),
+            code="score_out_of_range",
+            field=field_name,
+        )
+    steps = (value - criterion.scale_min) / criterion.scale_step
+    if abs(steps - round(steps)) > 1e-9:
+        raise DomainError(
+            _(
+                "%(name)s: scores go in steps of %(step)s.",
+                name=criterion.name,
+                step=_number(criterion.scale_step),
+            ),
+            code="score_off_step",
+            field=field_name,
+        )
+    return value
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def ensure_may_review(actor: User, assignment: Assignment) -> None:
+    if assignment.reviewer_id != actor.id:
+        raise NotAllowed(_("This is not your assignment."))
+    if assignment.state not in ACTIVE_ASSIGNMENT_STATES or not reviewer_may_see_proposal(
+        actor.id, assignment.proposal_id
+    ):
+        raise NotAllowed(_("You are no longer assigned to this proposal."), code="not_assigned")
+
+
+def ensure_before_review_deadline(call: Call, *, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if call.review_deadline is not None and now >= call.review_deadline:
+        raise DeadlinePassed(
+            _(
+                "The review deadline passed on %(deadline)s (UTC); reviews can no longer change.",
+                deadline=call.review_deadline.strftime("%Y-%m-%d %H:%M"),
+            ),
+            code="review_deadline_passed",
+        )
+
+
+def save_review(*, actor: User, assignment: Assignment, data: ReviewInput, submit: bool) -> Review:
+    """Save the reviewer's scores as a draft, or submit them (also edits a submitted review).
+
+    Until the call's review deadline. `data.version` guards against two tabs or two
+    devices overwriting each other: a stale version is refused with Conflict.
+    """
+    ensure_may_review(actor, assignment)
+    call = assignment.proposal.call
+    ensure_before_review_deadline(call)
+    review = assignment.review
+    if review is not None and data.version is not None and data.version != review.version:
+        raise Conflict(
+            _("This review was changed elsewhere since you opened it. Reload to see it."),
+            code="review_changed",
+        )
+    criteria = list(call.criteria)
+    values = {c.id: parse_score(c, data.scores.get(c.key)) for c in criteria}
+    recommendation = _parse_recommendation(data.recommendation)
+    confidence = _parse_confidence(data.confidence)
+    submitting = submit or (review is not None and review.state == ReviewState.SUBMITTED)
+    if submitting:
+        missing = [c.name for c in criteria if values[c.id] is None]
+        if missing:
+            raise DomainError(
+                _("Score every criterion before submitting: %(names)s.", names=", ".join(missing)),
+                code="scores_missing",
+                field=f"score_{next(c.key for c in criteria if values[c.id] is None)}",
+            )
+        if recommendation is None:
+            raise DomainError(
+                _("Choose a recommendation before submitting."),
+                code="recommendation_missing",
+                field="recommendation",
+            )
+        if confidence is None:
+            raise DomainError(
+                _("Say how confident you are before submitting."),
+                code="confidence_missing",
+                field="confidence",
+            )
+
+    created = review is None
+    if created:
+        review = Review(assignment_id=assignment.id, state=ReviewState.DRAFT)
+        db.session.add(review)
+    review.overall_comment = (data.overall_comment or "").strip()
+    review.comment_for_applicant = (data.comment_for_applicant or "").strip()
+    review.comment_shareable = bool(data.comment_shareable) and bool(review.comment_for_applicant)
+    review.recommendation = recommendation
+    review.confidence = confidence
+    by_criterion = {score.criterion_id: score for score in ([] if created else review.scores)}
+    for criterion in criteria:
+        value = values[criterion.id]
+        comment = (data.comments.get(criterion.key) or "").strip()
+        score = by_criterion.get(criterion.id)
+        if value is None:
+            if score is not None:
+                review.scores.remove(score)
+            continue
+        if score is None:
+            score = Score(criterion_id=criterion.id)
+            review.scores.append(score)
+        score.scale_min = criterion.scale_min
+        score.scale_max = criterion.scale_max
+        score.value = value
+        score.comment = comment
+    first_submission = submitting and review.state != ReviewState.SUBMITTED
+    if submitting:
+        review.state = ReviewState.SUBMITTED
+        review.submitted_at = review.submitted_at or utcnow()
+        assignment.state = AssignmentState.SUBMITTED
+    else:
+        assignment.state = AssignmentState.IN_PROGRESS
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict(
+            _("This review was changed elsewhere at the same time. Reload to see it."),
+            code="review_changed",
+        ) from None
+    record_audit(
+        actor_id=actor.id,
+        action=(
+            "review.submitted"
+            if first_submission
+            else "review.updated"
+            if submitting
+            else "review.draft_saved"
+        ),
+        object_type="review",
+        object_id=review.id,
+        details={"assignment_id": assignment.id, "version": review.version},
+    )
+    return review
+
+
+def _parse_recommendation(value: str | None) -> Recommendation | None:
+    if not value:
+        return None
+    try:
+        return Recommendation(value)
+    except ValueError:
+        raise DomainError(
+            _("Choose one of the recommendations."),
+            code="bad_recommendation",
+            field="recommendation",
+        ) from None
+
+
+def _parse_confidence(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        confidence = int(value)
+    except (TypeError, ValueError):
+        confidence = 0
+    if not 1 <= confidence <= 5:
+        raise DomainError(
+            _("Confidence goes from 1 to 5."), code="bad_confidence", field="confidence"
+        )
+    return confidence
+
+
+def decline_assignment(*, actor: User, assignment: Assignment, reason: str) -> Assignment:
+    """The reviewer abstains: the proposal is freed for another reviewer."""
+    ensure_may_review(actor, assignment)
+    if assignment.state == AssignmentState.SUBMITTED:
+        raise Conflict(
+            _("You have submitted this review; to step back now, declare a conflict of interest."),
+            code="already_submitted",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Please give a reason."), code="reason_required", field="reason")
+    assignment.state = AssignmentState.DECLINED
+    assignment.declined_reason = reason
+    db.session.flush()
+    record_audit(
+        actor_id=actor.id,
+        action="assignment.declined",
+        object_type="assignment",
+        object_id=assignment.id,
+        details={"reason": reason},
+    )
+    return assignment
+
+
+def recuse_from_assignment(*, actor: User, assignment: Assignment, reason: str) -> Assignment:
+    """The reviewer has a conflict of interest: it is recorded and the assignment ends."""
+    ensure_may_review(actor, assignment)
+    conflicts.declare_conflict(actor=actor, proposal=assignment.proposal, reason=reason)
+    return assignment
+
+
+# ---------------------------------------------------------------------------------------
+# The reading view
+# ---------------------------------------------------------------------------------------
+
+CONTACT_KEYS = ("contact_name", "contact_email", "contact_phone", "contact")
+PARTNER_NAME_KEYS = ("organisation", "name", "contact_name", "contact_email", "email_domain")
+
+
+def snapshot_for_reviewer(revision: ProposalRevision | None, call: Call) -> dict[str, Any]:
+    """The submitted answers a reviewer may read: contact details and partner names
+    are taken out here, before any template sees them, when the call hides them."""
+    snapshot = dict(revision.snapshot) if revision else {}
+    if call.hide_applicant_contact:
+        for key in CONTACT_KEYS:
+            snapshot.pop(key, None)
+        for section in list(snapshot):
+            if section.startswith("contact"):
+                snapshot.pop(section)
+    if call.hide_partner_names and isinstance(snapshot.get("partners"), list):
+        snapshot["partners"] = [
+            {k: v for k, v in partner.items() if k not in PARTNER_NAME_KEYS}
+            if isinstance(partner, dict)
+            else {}
+            for partner in snapshot["partners"]
+        ]
+    return snapshot
+
+
+# ---------------------------------------------------------------------------------------
+# Reminders
+# ---------------------------------------------------------------------------------------
+
+
+def _existing_keys(keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(
+            db.session.scalars(
+                select(Notification.dedup_key).where(Notification.dedup_key.in_(chunk))
+            )
+        )
+    return found
+
+
+def send_review_reminders(*, now: datetime | None = None) -> dict[str, int]:
+    """Queue a reminder N days before each open assignment's due date and a notice once
+    it is overdue; each once per assignment, kind and due date (safe to run twice)."""
+    now = now or utcnow()
+    days = int(current_app.config.get("REVIEW_REMINDER_DAYS", 3))
+    due = effective_due_at()
+    rows = db.session.execute(
+        select(Assignment.id, due, User.id, User.email, User.name, User.locale, Call.id, Call.title)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .join(Call, Call.id == Proposal.call_id)
+        .join(User, User.id == Assignment.reviewer_id)
+        .where(
+            Assignment.state.in_(OPEN_ASSIGNMENT_STATES),
+            Call.state.in_(REVIEWING_CALL_STATES),
+            Proposal.state.in_(SUBMITTED_STATES),
+            ~has_active_conflict(Assignment.reviewer_id, Assignment.proposal_id),
+            User.active.is_(True),
+            due.is_not(None),
+            due <= now + timedelta(days=days),
+        )
+        .order_by(Assignment.id)
+    ).all()
+    planned = []
+    for assignment_id, due_at, user_id, email, name, locale, call_id, call_title in rows:
+        kind = "overdue" if due_at <= now else "reminder"
+        key = f"review-{kind}:{assignment_id}:{due_at:%Y-%m-%d}"
+        planned.append(
+            (key, kind, assignment_id, due_at, user_id, email, name, locale, call_id, call_title)
+        )
+    already = _existing_keys([p[0] for p in planned])
+    counts = {"reminder": 0, "overdue": 0}
+    for (
+        key,
+        kind,
+        assignment_id,
+        due_at,
+        user_id,
+        email,
+        name,
+        locale,
+        call_id,
+        call_title,
+    ) in planned:
+        if key in already:
+            continue
+        queued = queue_notification(
+            recipient_email=email,
+            recipient_id=user_id,
+            template=f"review_{kind}",
+            dedup_key=key,
+            context={
+                "reviewer_name": name,
+                "call_title": call_title,
+                "due_at": _due_label(due_at),
+                "review_url": external_url("reviews.review", assignment_id=assignment_id),
+                "queue_url": external_url("reviews.queue"),
+            },
+            locale=locale,
+            call_id=call_id,
+        )
+        counts[kind] += queued is not None
+    return counts
+
+
+def remind_reviewer(
+    *, actor: User, call: Call, reviewer: User, now: datetime | None = None
+) -> bool:
+    """An administrator's nudge to one reviewer about their unfinished reviews in a call.
+
+    At most one a day per reviewer and call. False when today's was already sent.
+    """
+    now = now or utcnow()
+    open_count = db.session.scalar(
+        select(func.count())
+        .select_from(Assignment)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(
+            Proposal.call_id == call.id,
+            Assignment.reviewer_id == reviewer.id,
+            Assignment.state.in_(OPEN_ASSIGNMENT_STATES),
+        )
+    )
+    if not open_count:
+        raise DomainError(
+            _("%(name)s has no unfinished reviews in this call.", name=reviewer.name),
+            code="nothing_to_remind",
+        )
+    queued = queue_notification(
+        recipient_email=reviewer.email,
+        recipient_id=reviewer.id,
+        template="review_reminder",
+        dedup_key=f"review-nudge:{call.id}:{reviewer.id}:{now:%Y-%m-%d}",
+        context={
+            "reviewer_name": reviewer.name,
+            "call_title": call.title,
+            "count": open_count,
+            "due_at": _due_label(call.review_deadline),
+            "queue_url": external_url("reviews.queue"),
+        },
+        locale=reviewer.locale,
+        call_id=call.id,
+    )
+    record_audit(
+        actor_id=actor.id,
+        action="reviewer.reminded",
+        object_type="user",
+        object_id=reviewer.id,
+        details={"call_id": call.id, "queued": queued is not None},
+    )
+    return queued is not None
