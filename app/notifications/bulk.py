@@ -25,7 +25,6 @@ from app.accounts.models import User
 from app.audit.services import record_audit
 from app.calls.models import Call
 from app.core.urls import external_url
-from app.db import utcnow
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.jobs.models import Job
@@ -119,13 +118,11 @@ def preview_message(*, call: Call, subject: str, body: str, recipient: Recipient
     """The message as this recipient will receive it (nothing is recorded)."""
     _check_text(subject, body)
     notification = Notification(
-        id=0,
         recipient_email=recipient.email,
         recipient_id=recipient.id,
         locale=recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
         template=TEMPLATE,
         context=_context(call=call, subject=subject, body=body, recipient=recipient),
-        created_at=utcnow(),
     )
     return render_notification(notification)
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.notifications.bulk import (
@@ -50,18 +57,22 @@ class OutboxFilterForm(FlaskForm):
 
     def __init__(self, *args, templates: list[str], calls, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [("", _l("Every state"))] + [
-            (status.value, label) for status, label in STATUS_LABELS.items()
+        self.status.choices = [SelectChoice("", _l("Every state"))] + [
+            SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()
         ]
-        self.template.choices = [("", _l("Every message"))] + [(name, name) for name in templates]
-        self.call_id.choices = [("", _l("Every call"))] + [(c.id, c.title) for c in calls]
+        self.template.choices = [SelectChoice("", _l("Every message"))] + [
+            SelectChoice(name, name) for name in templates
+        ]
+        self.call_id.choices = [SelectChoice("", _l("Every call"))] + [
+            SelectChoice(call.id, call.title) for call in calls
+        ]
 
 
 class BulkMessageForm(FlaskForm):
     call_id = SelectField(_l("Call"), coerce=optional_int, validators=[InputRequired()])
     group = SelectField(
         _l("Who receives it"),
-        choices=[(group.value, label) for group, label in GROUP_LABELS.items()],
+        choices=[SelectChoice(group.value, label) for group, label in GROUP_LABELS.items()],
         validators=[InputRequired()],
     )
     subject = StringField(
@@ -82,7 +93,7 @@ class BulkMessageForm(FlaskForm):
 
     def __init__(self, *args, calls, **kwargs):
         super().__init__(*args, **kwargs)
-        self.call_id.choices = [(c.id, c.title) for c in calls]
+        self.call_id.choices = [SelectChoice(call.id, call.title) for call in calls]
 
     @property
     def chosen_group(self) -> BulkGroup:

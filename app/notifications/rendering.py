@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -116,6 +117,8 @@ def render_notification(
 def message_id(notification: Notification) -> str:
     """The same for every attempt of one outbox row, so a receiver can recognise a repeat."""
     host = urlsplit(f"//{current_app.config['SERVER_NAME']}").hostname or "localhost"
+    if notification.id is None or notification.created_at is None:  # a preview, never sent
+        return make_msgid(idstring="preview", domain=host)
     return f"<notification-{notification.id}.{notification.created_at:%Y%m%d%H%M%S}@{host}>"
 
 

@@ -28,6 +28,7 @@ from app.notifications.delivery import (
     dispatch_pending_notifications,
 )
 from app.notifications.models import Notification, NotificationStatus
+from app.notifications.rendering import render_notification
 
 __all__ = [
     "cancel_notification",
@@ -35,6 +36,7 @@ __all__ = [
     "dispatch_pending_notifications",
     "queue_notification",
     "record_notification",
+    "render_notification",
     "resend_notification",
 ]
 

@@ -1,0 +1,74 @@
+"""Fixtures of the notifications tests: compiled French, and a mailer that can refuse."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+import pytest
+from flask_babel import get_domain
+
+from app.notifications import mail
+from app.notifications.translations import compile_translations
+
+
+@pytest.fixture
+def french(app):
+    """The French catalogue compiled (as `flask translations compile` does) and reloaded."""
+    compile_translations()
+    get_domain().cache.clear()
+    yield
+    get_domain().cache.clear()
+
+
+class FlakyMailer:
+    """Refuses the next `failures` messages with `error`, then accepts (kept in `sent`)."""
+
+    def __init__(self) -> None:
+        self.sent: list[EmailMessage] = []
+        self.failures = 0
+        self.error: BaseException = smtplib.SMTPRecipientsRefused(
+            {"x@example.org": (451, b"4.3.0 try again later")}
+        )
+        self.connect_error: BaseException | None = None
+        self.before_confirm = None
+
+    def send(self, message: EmailMessage, *, confirm) -> bool:
+        if self.failures:
+            self.failures -= 1
+            raise self.error
+        if self.before_confirm:
+            self.before_confirm()
+        if not confirm():
+            return False
+        self.sent.append(message)
+        return True
+
+
+@pytest.fixture
+def flaky_mailer(monkeypatch) -> FlakyMailer:
+    mailer = FlakyMailer()
+
+    def get(pool):
+        if mailer.connect_error:
+            raise mailer.connect_error
+        return mailer
+
+    monkeypatch.setattr(mail.MailerPool, "get", get)
+    return mailer
+
+
+def log_in(client, user) -> None:
+    with client.session_transaction() as session:
+        session["_user_id"] = user.session_token
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def admin_client(app_context, client):
+    from tests.factories import make_admin
+
+    administrator = make_admin(name="Olga Admin")
+    log_in(client, administrator)
+    client.administrator = administrator
+    return client
