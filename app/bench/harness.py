@@ -702,4 +702,6 @@ def _measure(name: str, measure: Callable[[BenchContext], list[Row]], context) -
         return measure(context)
     except Exception as error:  # a broken measure must not hide the others
         log.exception("measure %s failed", name)
-        return [Row(name, f"error: {type(error).__name__}: {error}"[:200], "", "FAIL")]
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        why = f"error: {type(error).__name__}: {lines[-1] if lines else ''}"[:200]
+        return [Row(name, why, "", "FAIL", {"error": str(error)})]

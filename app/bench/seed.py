@@ -24,6 +24,7 @@ from app.calls.models import Call, CallState, Criterion, EligibilityQuestion
 from app.calls.services import create_call
 from app.db import Base, utcnow
 from app.extensions import db
+from app.notifications.models import Notification
 from app.proposals.models import Partner, PartnerKind, Proposal, ProposalRevision, ProposalState
 from app.reviews.models import (
     Assignment,
@@ -315,7 +316,17 @@ def seed_bench(
 def drop_bench() -> None:
     """Remove the bench call and the bench accounts, and every row that depends on them."""
     purge(Call.__table__, select(Call.id).where(Call.slug == BENCH_SLUG))
-    purge(User.__table__, select(User.id).where(User.email.like(f"%@{BENCH_EMAIL_DOMAIN}")))
+    drop_accounts(f"%@{BENCH_EMAIL_DOMAIN}")
+
+
+def drop_accounts(email_pattern: str) -> None:
+    """Remove accounts (LIKE pattern) with what depends on them, and the mail sent to them.
+
+    Their messages go too: a de-duplication key names a user id, which SQLite may give
+    to the next account created.
+    """
+    purge(User.__table__, select(User.id).where(User.email.like(email_pattern)))
+    db.session.execute(delete(Notification).where(Notification.recipient_email.like(email_pattern)))
 
 
 def purge(table: Table, ids: Select) -> None:
