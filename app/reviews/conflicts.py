@@ -229,7 +229,7 @@ def detect_conflicts(
         existing_query = existing_query.where(ConflictOfInterest.reviewer_id.in_(reviewer_ids))
     if proposal_ids is not None:
         existing_query = existing_query.where(ConflictOfInterest.proposal_id.in_(proposal_ids))
-    existing = set(db.session.execute(existing_query).tuples())
+    existing = {tuple(row) for row in db.session.execute(existing_query)}
     new = {pair: reason for pair, reason in found.items() if pair not in existing}
     if not new:
         return 0

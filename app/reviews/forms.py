@@ -12,6 +12,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -99,7 +100,8 @@ class ReviewerProfileForm(FlaskForm):
     )
     region = SelectField(
         _l("Your region"),
-        choices=[("", _l("Not given")), *[(r, REGION_LABELS[r]) for r in REGIONS]],
+        choices=[SelectChoice("", _l("Not given"))]
+        + [SelectChoice(r, REGION_LABELS[r]) for r in REGIONS],
         default="",
     )
     expertise = TextAreaField(_l("Expertise"), validators=[Length(max=5000)])
@@ -141,12 +143,14 @@ class BaseReviewForm(FlaskForm):
     comment_shareable = BooleanField(_l("This comment may be shared with the city"))
     recommendation = SelectField(
         _l("Recommendation"),
-        choices=[("", _l("Choose…")), *RECOMMENDATION_LABELS.items()],
+        choices=[SelectChoice("", _l("Choose…"))]
+        + [SelectChoice(v, label) for v, label in RECOMMENDATION_LABELS.items()],
         default="",
     )
     confidence = SelectField(
         _l("How confident are you in this review?"),
-        choices=[("", _l("Choose…")), *CONFIDENCE_LABELS.items()],
+        choices=[SelectChoice("", _l("Choose…"))]
+        + [SelectChoice(v, label) for v, label in CONFIDENCE_LABELS.items()],
         default="",
     )
     version = HiddenField()
@@ -207,8 +211,8 @@ class WithdrawForm(FlaskForm):
     kind = RadioField(
         _l("Why do you step back?"),
         choices=[
-            ("abstain", _l("I abstain (no time, outside my expertise)")),
-            ("conflict", _l("I have a conflict of interest with this proposal")),
+            SelectChoice("abstain", _l("I abstain (no time, outside my expertise)")),
+            SelectChoice("conflict", _l("I have a conflict of interest with this proposal")),
         ],
         validators=[InputRequired()],
         default="abstain",

@@ -229,14 +229,15 @@ def get_profile_default_limit() -> int:
 
 
 def _active_conflict_pairs(proposal_ids: set[int]) -> set[tuple[int, int]]:
-    return set(
-        db.session.execute(
+    return {
+        tuple(row)
+        for row in db.session.execute(
             select(ConflictOfInterest.proposal_id, ConflictOfInterest.reviewer_id).where(
                 ConflictOfInterest.proposal_id.in_(proposal_ids),
                 ConflictOfInterest.lifted_at.is_(None),
             )
-        ).tuples()
-    )
+        )
+    }
 
 
 def _due_label(due: datetime | None) -> str:
@@ -476,13 +477,14 @@ def _load_call_state(call: Call) -> _CallState:
             .where(Proposal.call_id == call.id)
         )
     ]
-    conflicted = set(
-        db.session.execute(
+    conflicted = {
+        tuple(row)
+        for row in db.session.execute(
             select(ConflictOfInterest.proposal_id, ConflictOfInterest.reviewer_id)
             .join(Proposal, Proposal.id == ConflictOfInterest.proposal_id)
             .where(Proposal.call_id == call.id, ConflictOfInterest.lifted_at.is_(None))
-        ).tuples()
-    )
+        )
+    }
     return _CallState(proposals, reviewers, assignments, conflicted)
 
 
@@ -764,8 +766,11 @@ def save_review(*, actor: User, assignment: Assignment, data: ReviewInput, submi
 
     created = review is None
     if created:
-        review = Review(assignment_id=assignment.id, state=ReviewState.DRAFT)
+        review = Review(assignment=assignment, state=ReviewState.DRAFT)
         db.session.add(review)
+    # Touching the row makes every save an UPDATE, so the version moves even when only
+    # scores changed, and a form opened before this save is recognised as stale.
+    review.updated_at = utcnow()
     review.overall_comment = (data.overall_comment or "").strip()
     review.comment_for_applicant = (data.comment_for_applicant or "").strip()
     review.comment_shareable = bool(data.comment_shareable) and bool(review.comment_for_applicant)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from app.accounts.models import Role, User
 from app.accounts.permissions import role_required
@@ -357,7 +358,9 @@ def proposal_reviewers(proposal_id: int):
         return redirect(request.path)
     page = queries.proposal_assignment_page(proposal)
     conflict_form = SetConflictForm(formdata=None)
-    conflict_form.reviewer_id.choices = [(r.reviewer_id, r.name) for r in page.candidates]
+    conflict_form.reviewer_id.choices = [
+        SelectChoice(str(r.reviewer_id), r.name) for r in page.candidates if not r.conflicted
+    ]
     return render_template(
         "reviews/proposal_reviewers.html",
         proposal=proposal,
