@@ -209,11 +209,11 @@ def calibrations_from_sums(
     if not total_count:
         return {}
     global_mean = sum(row[3] for row in rows) / total_count
-    global_sd = _sd(sum(row[4] for row in rows) / total_count, global_mean)
+    global_sd = standard_deviation(sum(row[4] for row in rows) / total_count, global_mean)
     result = {}
     for reviewer_id, reviews, count, total, squares in rows:
         mean = total / count
-        sd = _sd(squares / count, mean)
+        sd = standard_deviation(squares / count, mean)
         calibration = ReviewerCalibration(
             reviewer_id=reviewer_id, reviews=reviews, mean=mean, sd=sd
         )
@@ -231,7 +231,7 @@ def calibrations_from_sums(
     return result
 
 
-def _sd(mean_of_squares: float, mean: float) -> float:
+def standard_deviation(mean_of_squares: float, mean: float) -> float:
     return math.sqrt(max(mean_of_squares - mean * mean, 0.0))
 
 
@@ -408,7 +408,9 @@ def rank_proposals(call: Call, options: ScoringOptions | None = None) -> Ranking
             reviews_submitted=submitted,
             reviews_pending=pending,
             reviews_expected=max(call.reviews_per_proposal, submitted + pending),
-            spread=_sd(mean_sq, mean) if mean is not None and submitted > 1 else None,
+            spread=standard_deviation(mean_sq, mean)
+            if mean is not None and submitted > 1
+            else None,
         )
     for proposal_id, criterion_id, value, value_cal, _n, total, total_cal in criterion_rows(
         call.id, options, calibrations

@@ -1,5 +1,369 @@
-"""Routes of the shortlists domain."""
+"""Routes of the shortlists domain: ranking, pictures, compiling, adjusting, comparing,
+publishing decisions and exports. Administrators only; cities never see these pages."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.accounts.models import Role
+from app.accounts.permissions import role_required
+from app.calls.models import Call
+from app.errors import DomainError
+from app.extensions import db
+from app.shortlists import charts, exporters, queries, services
+from app.shortlists.forms import (
+    FORMAT_LABELS,
+    AdjustForm,
+    CompileForm,
+    ExportForm,
+    PublishForm,
+    ScoringOptionsForm,
+)
+from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
+from app.shortlists.permissions import (
+    can_adjust_shortlist,
+    can_compile_shortlist,
+    can_export,
+    can_publish_shortlist,
+    can_view_scores,
+)
+from app.shortlists.scoring import rank_proposals, scale_of
+from app.shortlists.solver import Reason, describe
 
 bp = Blueprint("shortlists", __name__)
+administrators_only = role_required(Role.ADMINISTRATOR)
+
+STATE_LABELS = {
+    ShortlistState.COMPILING: _l("Compiling"),
+    ShortlistState.COMPILED: _l("Compiled"),
+    ShortlistState.ADJUSTED: _l("Adjusted"),
+    ShortlistState.PUBLISHED: _l("Published"),
+    ShortlistState.FAILED: _l("No result"),
+}
+
+
+@bp.app_context_processor
+def _shortlist_helpers() -> dict:
+    return {
+        "describe_reason": lambda text: describe(Reason.from_json(text), _group_label),
+        "scale_of": scale_of,
+        "shortlist_states": STATE_LABELS,
+        "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
+    }
+
+
+def _group_label(group: str | None) -> str:
+    from app.proposals.continents import CONTINENT_LABELS
+
+    if not group:
+        return _("No region given")
+    return str(CONTINENT_LABELS.get(group, group))
+
+
+def _call_or_404(call_id: int, allowed: Callable = can_view_scores) -> Call:
+    call = db.session.get(Call, call_id)
+    if call is None:
+        abort(404)
+    if not allowed(current_user, call):
+        abort(403)
+    return call
+
+
+def _shortlist_or_404(shortlist_id: int) -> tuple[Shortlist, Call]:
+    shortlist = db.session.get(Shortlist, shortlist_id)
+    if shortlist is None:
+        abort(404)
+    return shortlist, _call_or_404(shortlist.call_id)
+
+
+def _job_page(job_id: int, fallback: str) -> str:
+    if "jobs.show" in current_app.view_functions:
+        return url_for("jobs.show", job_id=job_id)
+    return fallback
+
+
+def _refused(error: DomainError, back: str):
+    db.session.rollback()
+    flash(error.message, "error")
+    return redirect(back)
+
+
+# --- the ranking and the pictures -------------------------------------------------------
+
+
+@bp.get("/admin/calls/<int:call_id>/ranking")
+@administrators_only
+def ranking(call_id: int):
+    call = _call_or_404(call_id)
+    form = ScoringOptionsForm(request.args)
+    valid = form.validate() if request.args else True
+    options = form.scoring_options() if valid else None
+    return render_template(
+        "shortlists/ranking.html",
+        call=call,
+        form=form,
+        ranking=rank_proposals(call, options),
+        group_label=_group_label,
+    ), (200 if valid else 400)
+
+
+@bp.get("/admin/calls/<int:call_id>/charts", endpoint="charts")
+@administrators_only
+def show_charts(call_id: int):
+    call = _call_or_404(call_id)
+    return render_template(
+        "shortlists/charts.html", call=call, charts=charts.call_charts(call, _group_label)
+    )
+
+
+# --- shortlists ---------------------------------------------------------------------------
+
+
+def _index_page(call: Call, form: CompileForm, status: int = 200):
+    return render_template(
+        "shortlists/index.html",
+        call=call,
+        form=form,
+        shortlists=queries.shortlists_of_call(call.id),
+        can_compile=can_compile_shortlist(current_user, call),
+    ), status
+
+
+@bp.get("/admin/calls/<int:call_id>/shortlists")
+@administrators_only
+def index(call_id: int):
+    return _index_page(_call_or_404(call_id), CompileForm())
+
+
+@bp.post("/admin/calls/<int:call_id>/shortlists", endpoint="compile")
+@administrators_only
+def compile_shortlist(call_id: int):
+    call = _call_or_404(call_id, can_compile_shortlist)
+    form = CompileForm()
+    if not form.validate():
+        return _index_page(call, form, 400)
+    try:
+        shortlist = services.request_compilation(
+            actor=current_user, call=call, parameters=form.parameters()
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _index_page(call, form, 400)
+    db.session.commit()
+    flash(_("The shortlist is being compiled."), "success")
+    return redirect(
+        _job_page(shortlist.job_id, url_for("shortlists.detail", shortlist_id=shortlist.id))
+    )
+
+
+@bp.get("/admin/shortlists/<int:shortlist_id>")
+@administrators_only
+def detail(shortlist_id: int):
+    shortlist, call = _shortlist_or_404(shortlist_id)
+    rows = queries.shortlist_rows(shortlist.id)
+    return render_template(
+        "shortlists/detail.html",
+        call=call,
+        shortlist=shortlist,
+        rows=rows,
+        chosen=[row for row in rows if row.included],
+        problems=services.problems_of(shortlist),
+        breaches=services.rule_breaches(shortlist, rows) if rows else [],
+        parameters=services.CompileParameters.from_dict(shortlist.parameters),
+        others=[
+            row.Shortlist
+            for row in queries.shortlists_of_call(call.id)
+            if row.Shortlist.id != shortlist.id and row.Shortlist.state != ShortlistState.COMPILING
+        ],
+        can_adjust=can_adjust_shortlist(current_user, shortlist),
+        can_publish=can_publish_shortlist(current_user, shortlist),
+        form=AdjustForm(),
+        group_label=_group_label,
+    )
+
+
+@bp.post("/admin/shortlists/<int:shortlist_id>/entries/<int:entry_id>")
+@administrators_only
+def adjust(shortlist_id: int, entry_id: int):
+    shortlist, _call = _shortlist_or_404(shortlist_id)
+    entry = db.session.get(ShortlistEntry, entry_id)
+    if entry is None or entry.shortlist_id != shortlist.id:
+        abort(404)
+    back = url_for("shortlists.detail", shortlist_id=shortlist.id, _anchor=f"entry-{entry.id}")
+    form = AdjustForm()
+    if not form.validate():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(back)
+    try:
+        services.adjust_entry(
+            actor=current_user,
+            entry=entry,
+            include=form.include.data == "1",
+            reason=form.reason.data,
+        )
+    except DomainError as error:
+        return _refused(error, back)
+    db.session.commit()
+    flash(
+        _("The proposal is now in the shortlist.")
+        if entry.included
+        else _("The proposal is now out of the shortlist."),
+        "success",
+    )
+    return redirect(back)
+
+
+@bp.get("/admin/shortlists/<int:shortlist_id>/compare")
+@administrators_only
+def compare(shortlist_id: int):
+    shortlist, call = _shortlist_or_404(shortlist_id)
+    other_id = request.args.get("with", type=int)
+    other = db.session.get(Shortlist, other_id) if other_id else None
+    if other is None or other.call_id != call.id:
+        flash(_("Choose an earlier compilation of this call to compare with."), "error")
+        return redirect(url_for("shortlists.detail", shortlist_id=shortlist.id))
+    return render_template(
+        "shortlists/compare.html",
+        call=call,
+        comparison=services.compare_shortlists(before=other, after=shortlist),
+        group_label=_group_label,
+    )
+
+
+@bp.get("/admin/shortlists/<int:shortlist_id>/publish")
+@administrators_only
+def publish_preview(shortlist_id: int):
+    shortlist, call = _shortlist_or_404(shortlist_id)
+    form = PublishForm(request.args, meta={"csrf": False})
+    return _publish_page(call, shortlist, form)
+
+
+def _publish_page(call: Call, shortlist: Shortlist, form: PublishForm, status: int = 200):
+    if not can_publish_shortlist(current_user, shortlist):
+        flash(_("This shortlist cannot be published."), "error")
+        return redirect(url_for("shortlists.detail", shortlist_id=shortlist.id))
+    messages, samples = services.preview_decisions(
+        shortlist, include_comments=bool(form.include_comments.data)
+    )
+    rows = queries.shortlist_rows(shortlist.id)
+    return render_template(
+        "shortlists/publish.html",
+        call=call,
+        shortlist=shortlist,
+        form=form,
+        messages=messages,
+        samples=samples,
+        breaches=services.rule_breaches(shortlist, rows),
+        group_label=_group_label,
+    ), status
+
+
+@bp.post("/admin/shortlists/<int:shortlist_id>/publish")
+@administrators_only
+def publish(shortlist_id: int):
+    shortlist, call = _shortlist_or_404(shortlist_id)
+    form = PublishForm()
+    if not form.validate():
+        return _publish_page(call, shortlist, form, 400)
+    try:
+        count = services.publish_shortlist(
+            actor=current_user, shortlist=shortlist, include_comments=form.include_comments.data
+        )
+    except DomainError as error:
+        return _refused(error, url_for("shortlists.detail", shortlist_id=shortlist.id))
+    db.session.commit()
+    flash(_("Decisions published; %(count)s emails are on their way.", count=count), "success")
+    return redirect(url_for("shortlists.detail", shortlist_id=shortlist.id))
+
+
+# --- exports ------------------------------------------------------------------------------
+
+
+@bp.get("/admin/calls/<int:call_id>/exports")
+@administrators_only
+def exports(call_id: int):
+    call = _call_or_404(call_id, can_export)
+    return render_template(
+        "shortlists/exports.html",
+        call=call,
+        form=ExportForm(),
+        formats=FORMAT_LABELS,
+        dossier=queries.dossier_shortlist(call.id),
+    )
+
+
+@bp.post("/admin/calls/<int:call_id>/exports")
+@administrators_only
+def start_export(call_id: int):
+    call = _call_or_404(call_id, can_export)
+    form = ExportForm()
+    back = url_for("shortlists.exports", call_id=call.id)
+    if not form.validate():
+        flash(_("Choose one of the formats."), "error")
+        return redirect(back)
+    try:
+        job = services.start_export(
+            actor=current_user, call=call, export_format=form.export_format.data
+        )
+    except DomainError as error:
+        return _refused(error, back)
+    db.session.commit()
+    return redirect(_job_page(job.id, back))
+
+
+@bp.get("/admin/calls/<int:call_id>/exports/<export_format>")
+@administrators_only
+def download_export(call_id: int, export_format: str):
+    """The file straight away: CSV and JSON stream row by row; XLSX and PDF are written to
+    a temporary file first (their formats need the whole file before the first byte)."""
+    call = _call_or_404(call_id, can_export)
+    if export_format not in services.EXPORT_FORMATS:
+        abort(404)
+    name = services.export_filename(call, export_format)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "private, no-store",
+    }
+    if export_format in ("csv", "json"):
+        chunks = exporters.iter_csv(call) if export_format == "csv" else exporters.iter_json(call)
+        return Response(
+            stream_with_context(chunks),
+            mimetype=exporters.CONTENT_TYPES[export_format],
+            headers=headers,
+        )
+    if export_format == "pdf" and queries.dossier_shortlist(call.id) is None:
+        flash(_("Compile a shortlist before exporting the dossier."), "error")
+        return redirect(url_for("shortlists.exports", call_id=call.id))
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - sent below
+    exporters.write_export(export_format, call=call, out=spool)
+    spool.seek(0)
+    response = send_file(
+        spool,
+        mimetype=exporters.CONTENT_TYPES[export_format],
+        as_attachment=True,
+        download_name=name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
