@@ -24,6 +24,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TelField,
@@ -43,6 +44,10 @@ ATTACHMENT_KIND_LABELS = {
     AttachmentKind.VENUE_PLAN: _l("Venue plan"),
     AttachmentKind.OTHER: _l("Other document"),
 }
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def strip_text(value: Any) -> Any:
@@ -67,7 +72,9 @@ class PartnerForm(Form):
     organisation = StringField(_l("Organisation"), filters=[strip_text])
     kind = SelectField(
         _l("Kind of organisation"),
-        choices=[(kind.value, label) for kind, label in sections.PARTNER_KIND_LABELS.items()],
+        choices=choices(
+            (kind.value, label) for kind, label in sections.PARTNER_KIND_LABELS.items()
+        ),
         default=PartnerKind.OTHER.value,
         validate_choice=False,
     )
@@ -144,15 +151,17 @@ def _make_field(spec: sections.FieldSpec, call: Call) -> Field:
     if spec.kind == sections.Kind.INTEGER:
         return IntegerField(spec.label, **options)
     if spec.kind == sections.Kind.COUNTRY:
-        choices = [("", _l("Choose a country")), *country_choices(str(get_locale() or "en"))]
-        return SelectField(spec.label, choices=choices, validate_choice=False, **options)
+        countries = [("", _l("Choose a country")), *country_choices(str(get_locale() or "en"))]
+        return SelectField(spec.label, choices=choices(countries), validate_choice=False, **options)
     if spec.kind == sections.Kind.LANGUAGE:
-        choices = [("", _l("Choose a language"))] + [
+        languages = [("", _l("Choose a language"))] + [
             (code, sections.language_name(code)) for code in call.languages or ["en"]
         ]
-        return SelectField(spec.label, choices=choices, validate_choice=False, **options)
+        return SelectField(spec.label, choices=choices(languages), validate_choice=False, **options)
     if spec.kind == sections.Kind.CHOICE:
-        return RadioField(spec.label, choices=list(spec.choices), validate_choice=False, **options)
+        return RadioField(
+            spec.label, choices=choices(spec.choices), validate_choice=False, **options
+        )
     return StringField(spec.label, filters=[strip_text], **options)
 
 
@@ -196,7 +205,7 @@ def make_eligibility_form(call: Call) -> type[FlaskForm]:
     attributes: dict[str, Any] = {
         f"question_{question.id}": RadioField(
             question.text,
-            choices=list(YES_NO),
+            choices=choices(YES_NO),
             validators=[InputRequired(message=_l("Please answer this question."))],
         )
         for question in call.eligibility_questions
@@ -223,7 +232,7 @@ class UploadForm(FlaskForm):
     )
     kind = SelectField(
         _l("What is it?"),
-        choices=[(kind.value, label) for kind, label in ATTACHMENT_KIND_LABELS.items()],
+        choices=choices((kind.value, label) for kind, label in ATTACHMENT_KIND_LABELS.items()),
         default=AttachmentKind.LETTER_OF_SUPPORT.value,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from functools import wraps
 
@@ -520,8 +521,9 @@ def download_attachment(proposal_id: int, attachment_id: int):
     if not path.is_file():
         log.error("attachment %s has no file at %s", attachment.id, path)
         abort(404)
+    # Read whole (files are a few MB at most), so no file handle outlives the request.
     response: Response = send_file(
-        path,
+        io.BytesIO(path.read_bytes()),
         mimetype=attachment.content_type,
         as_attachment=True,
         download_name=attachment.original_name,
