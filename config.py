@@ -123,8 +123,11 @@ class BaseConfig:
     REVIEW_REMINDER_DAYS = _env_int("REVIEW_REMINDER_DAYS", 3)
 
     # Calls: rendered public call pages kept per web process for visitors without an
-    # account (app/calls/page_cache.py); 0 turns the cache off.
+    # account (app/calls/page_cache.py); 0 turns the cache off. A call's version is read
+    # from the database at most once per VERSION_SECONDS per process, so an edit reaches
+    # those visitors within that time (deadlines are exact: they are computed per request).
     PUBLIC_CALL_CACHE_SIZE = _env_int("PUBLIC_CALL_CACHE_SIZE", 256)
+    PUBLIC_CALL_VERSION_SECONDS = float(os.environ.get("PUBLIC_CALL_VERSION_SECONDS", "2"))
 
 
 def celery_settings(broker_url: str, **overrides) -> dict:

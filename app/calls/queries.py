@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.calls.models import Call, CallState
@@ -27,6 +27,34 @@ def open_calls(*, now: datetime | None = None) -> list[Row]:
             .order_by(Call.closes_at, Call.id)
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CallVersion:
+    """What decides whether a call's public page changed (duck-types Call for the rules)."""
+
+    id: int
+    state: CallState
+    opens_at: datetime
+    closes_at: datetime
+    grace_minutes: int
+    updated_at: datetime
+
+    @property
+    def accepts_until(self) -> datetime:
+        return self.closes_at + timedelta(minutes=self.grace_minutes)
+
+
+# Built once: this runs on every anonymous visit of the busiest page.
+_CALL_VERSION = select(
+    Call.id, Call.state, Call.opens_at, Call.closes_at, Call.grace_minutes, Call.updated_at
+).where(Call.slug == bindparam("slug"))
+
+
+def public_call_version(slug: str) -> CallVersion | None:
+    """One light query: enough to serve a stored copy of the public page."""
+    row = db.session.execute(_CALL_VERSION, {"slug": slug}).first()
+    return CallVersion(*row) if row else None
 
 
 def public_call(slug: str) -> Call | None:

@@ -594,6 +594,7 @@ def add_criterion(
     criterion = Criterion(key=_criterion_key(call, values["name"]), **values)
     call.criteria.append(criterion)
     _renumber(call.criteria)
+    _touch(call)
     db.session.flush()
     record_audit(
         actor_id=actor.id,
@@ -644,6 +645,7 @@ def update_criterion(*, actor: User, criterion: Criterion, **changes: Any) -> Cr
         )
     for name, value in changes.items():
         setattr(criterion, name, value)
+    _touch(call)
     db.session.flush()
     record_audit(
         actor_id=actor.id,
@@ -667,6 +669,7 @@ def remove_criterion(*, actor: User, criterion: Criterion) -> None:
     db.session.execute(delete(Score).where(Score.criterion_id == criterion.id))
     call.criteria.remove(criterion)
     _renumber(call.criteria)
+    _touch(call)
     db.session.flush()
     record_audit(
         actor_id=actor.id,
@@ -682,6 +685,7 @@ def move_criterion(*, actor: User, criterion: Criterion, offset: int) -> None:
     call = criterion.call
     ensure_criteria_editable(call)
     if _move(call.criteria, criterion, offset):
+        _touch(call)
         db.session.flush()
         record_audit(
             actor_id=actor.id,
@@ -690,6 +694,12 @@ def move_criterion(*, actor: User, criterion: Criterion, offset: int) -> None:
             object_id=call.id,
             details={"criterion_id": criterion.id, "position": criterion.position},
         )
+
+
+def _touch(call: Call) -> None:
+    """Criteria and questions are part of the call: a change to them is a new version of it
+    (the public page cache keys on `updated_at`)."""
+    call.updated_at = utcnow()
 
 
 def _renumber(items: Sequence[Criterion | EligibilityQuestion]) -> None:
@@ -727,6 +737,7 @@ def add_eligibility_question(
     )
     call.eligibility_questions.append(question)
     _renumber(call.eligibility_questions)
+    _touch(call)
     db.session.flush()
     record_audit(
         actor_id=actor.id,
@@ -758,6 +769,7 @@ def update_eligibility_question(
         return question
     for name, value in changes.items():
         setattr(question, name, value)
+    _touch(question.call)
     db.session.flush()
     record_audit(
         actor_id=actor.id,
@@ -774,6 +786,7 @@ def remove_eligibility_question(*, actor: User, question: EligibilityQuestion) -
     details = {"question_id": question.id, "text": question.text}
     call.eligibility_questions.remove(question)
     _renumber(call.eligibility_questions)
+    _touch(call)
     db.session.flush()
     record_audit(
         actor_id=actor.id,
@@ -787,6 +800,7 @@ def remove_eligibility_question(*, actor: User, question: EligibilityQuestion) -
 def move_eligibility_question(*, actor: User, question: EligibilityQuestion, offset: int) -> None:
     call = question.call
     if _move(call.eligibility_questions, question, offset):
+        _touch(call)
         db.session.flush()
         record_audit(
             actor_id=actor.id,

@@ -17,9 +17,15 @@ def admin(app_context):
     return user
 
 
+def forget_request_state() -> None:
+    """Requests in a test share the test's app context and so its `g`: forget what
+    Flask-Login, Flask-WTF and Flask-Babel cached there for an earlier request."""
+    for name in ("_login_user", "csrf_token", "_flask_babel"):
+        g.pop(name, None)
+
+
 def log_in(client, user) -> None:
-    # Requests in a test share the test's app context, so Flask-Login's cached user too.
-    g.pop("_login_user", None)
+    forget_request_state()
     with client.session_transaction() as session:
         session["_user_id"] = user.session_token
         session["_fresh"] = True

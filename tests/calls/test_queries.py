@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask import g
 
 from app.calls import queries
 from app.calls.models import CallState
 from app.db import utcnow
 from app.extensions import db
 from app.proposals.models import Proposal, ProposalState
-from tests.calls.conftest import log_in
+from tests.calls.conftest import forget_request_state, log_in
 from tests.factories import make_call, make_proposal, make_user
 from tests.querycount import count_queries
 
@@ -179,7 +178,7 @@ def queries_for(client, path: str) -> tuple[int, str]:
     """Statements one request runs, with nothing cached from the test or an earlier request."""
     db.session.commit()
     db.session.expunge_all()
-    g.pop("_login_user", None)
+    forget_request_state()
     with count_queries() as counted:
         response = client.get(path)
     assert response.status_code == 200, response.status_code
@@ -217,11 +216,12 @@ def test_admin_call_list_runs_the_same_queries_for_1_and_12_calls(client, admin)
     assert large <= 4, statements  # the user and their roles, the calls, the counts
 
 
-def test_public_call_page_takes_two_queries_for_a_visitor(client, app_context):
+def test_public_call_page_takes_three_small_queries_when_rendered(client, app_context):
     call = make_call()
     add_proposals(call.id, 20)
     count, statements = queries_for(client, f"/calls/{call.slug}")
-    assert count <= 2, statements
+    # The call's version, then the call and its criteria (a cached copy needs only the first).
+    assert count == 3, statements
 
 
 def test_home_page_lists_open_calls_in_one_query(client, app_context):
