@@ -276,12 +276,14 @@ def proposal_progress(
     only_disagreements: bool = False,
 ) -> list[ProposalProgress]:
     """Every proposal of the call with its review progress and score aggregates, one query."""
-    # Per criterion means by conditional aggregation: one row per proposal.
-    criterion_means = (
+    # One pass over the call's scores: a row per submitted review with its mean and its
+    # score on each criterion (conditional aggregation), then a row per proposal.
+    per_review = (
         select(
             Assignment.proposal_id.label("proposal_id"),
+            func.avg(Score.value).label("mean"),
             *[
-                func.avg(case((Score.criterion_id == c.id, Score.value))).label(f"c{i}")
+                func.max(case((Score.criterion_id == c.id, Score.value))).label(f"c{i}")
                 for i, c in enumerate(criteria)
             ],
         )
@@ -290,34 +292,20 @@ def proposal_progress(
         .join(Assignment, _submitted_reviews())
         .join(Proposal, Proposal.id == Assignment.proposal_id)
         .where(Proposal.call_id == call.id)
-        .group_by(Assignment.proposal_id)
+        .group_by(Score.review_id, Assignment.proposal_id)
         .subquery()
     )
-    review_means = (
-        select(
-            Assignment.proposal_id.label("proposal_id"),
-            func.avg(Score.value).label("mean"),
-        )
-        .select_from(Score)
-        .join(Review, Review.id == Score.review_id)
-        .join(Assignment, _submitted_reviews())
-        .join(Proposal, Proposal.id == Assignment.proposal_id)
-        .where(Proposal.call_id == call.id)
-        .group_by(Assignment.proposal_id, Review.id)
-        .subquery()
-    )
+    mean = per_review.c.mean
     spreads = (
         select(
-            review_means.c.proposal_id,
-            (func.max(review_means.c.mean) - func.min(review_means.c.mean)).label("spread"),
+            per_review.c.proposal_id,
+            (func.max(mean) - func.min(mean)).label("spread"),
             # Population variance from the first two moments works on SQLite too.
-            (
-                func.avg(review_means.c.mean * review_means.c.mean)
-                - func.avg(review_means.c.mean) * func.avg(review_means.c.mean)
-            ).label("variance"),
+            (func.avg(mean * mean) - func.avg(mean) * func.avg(mean)).label("variance"),
             func.count().label("review_count"),
+            *[func.avg(per_review.c[f"c{i}"]).label(f"c{i}") for i in range(len(criteria))],
         )
-        .group_by(review_means.c.proposal_id)
+        .group_by(per_review.c.proposal_id)
         .subquery()
     )
     due = effective_due_at()
@@ -338,7 +326,7 @@ def proposal_progress(
         .group_by(Assignment.proposal_id)
         .subquery()
     )
-    mean_columns = [criterion_means.c[f"c{i}"] for i in range(len(criteria))]
+    mean_columns = [spreads.c[f"c{i}"] for i in range(len(criteria))]
     total = (
         sum(
             (
@@ -368,7 +356,6 @@ def proposal_progress(
         )
         .outerjoin(counts, counts.c.proposal_id == Proposal.id)
         .outerjoin(spreads, spreads.c.proposal_id == Proposal.id)
-        .outerjoin(criterion_means, criterion_means.c.proposal_id == Proposal.id)
         .where(Proposal.call_id == call.id, Proposal.state.in_(SUBMITTED_STATES))
     )
     if only_disagreements:

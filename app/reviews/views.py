@@ -368,7 +368,7 @@ def proposal_reviewers(proposal_id: int):
         form=form,
         conflict_form=conflict_form,
         button_form=ButtonForm(formdata=None),
-    ), (200 if request.method == "GET" or not form.errors else 422)
+    ), (200 if request.method == "GET" else 422)
 
 
 @bp.route("/admin/calls/<int:call_id>/reviewers/<int:reviewer_id>", methods=["GET", "POST"])
