@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
-
 from app.accounts.models import Role, User
 from app.calls.services import is_accepting_proposals
-from app.extensions import db
 from app.proposals.models import Clarification, Proposal, ProposalState
-from app.reviews.models import ACTIVE_ASSIGNMENT_STATES, Assignment, ConflictOfInterest
+from app.reviews.permissions import reviewer_may_view_proposal
 
 # States in which the city may still change its answers (before the deadline).
 EDITABLE_STATES = (
@@ -33,20 +30,12 @@ def is_owner(user: User | None, proposal: Proposal) -> bool:
 
 
 def is_assigned_reviewer(user: User | None, proposal: Proposal) -> bool:
-    """An active assignment, and no conflict of interest that is still in force."""
-    if not _is(user, Role.REVIEWER):
-        return False
-    assigned = exists().where(
-        Assignment.proposal_id == proposal.id,
-        Assignment.reviewer_id == user.id,
-        Assignment.state.in_(ACTIVE_ASSIGNMENT_STATES),
-    )
-    conflicted = exists().where(
-        ConflictOfInterest.proposal_id == proposal.id,
-        ConflictOfInterest.reviewer_id == user.id,
-        ConflictOfInterest.lifted_at.is_(None),
-    )
-    return bool(db.session.scalar(select(assigned & ~conflicted)))
+    """An active assignment, and no conflict of interest that is still in force.
+
+    The reviews domain owns the rule (one query helper that every reviewer-facing query
+    uses), so a conflict hides the proposal here exactly as in every list.
+    """
+    return reviewer_may_view_proposal(user, proposal.id)
 
 
 def can_view_proposal(user: User | None, proposal: Proposal) -> bool:
