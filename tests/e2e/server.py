@@ -1,0 +1,55 @@
+"""The app as a real server for the browser test: a fresh SQLite file and one open call.
+
+Run as `python -m tests.e2e.server PORT`; the database, upload folder and server name come
+from the environment the test sets (DATABASE_URL, UPLOAD_FOLDER, SERVER_NAME).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+CALL_SLUG = "dialogue-cafe-e2e"
+ELIGIBILITY_QUESTION = "Do you apply for, or with the support of, a city government?"
+
+
+def seed() -> None:
+    from app.calls.models import CallState, EligibilityQuestion
+    from app.calls.services import create_call
+    from app.db import utcnow
+    from app.extensions import db
+
+    db.create_all()
+    now = utcnow()
+    call = create_call(
+        actor=None,
+        slug=CALL_SLUG,
+        title="Dialogue Café — Call for Interest to Cities",
+        description="Host a **Dialogue Café** in your city.",
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=30),
+    )
+    call.state = CallState.OPEN
+    call.eligibility_questions = [
+        EligibilityQuestion(
+            text=ELIGIBILITY_QUESTION,
+            qualifying_answer=True,
+            explanation="A city government must take part.",
+        )
+    ]
+    db.session.commit()
+
+
+def main(port: int) -> None:
+    from werkzeug.serving import run_simple
+
+    from app import create_app
+
+    app = create_app("development")
+    with app.app_context():
+        seed()
+    run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))
