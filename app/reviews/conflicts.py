@@ -348,8 +348,10 @@ def lift_conflict(*, actor: User, conflict: ConflictOfInterest) -> ConflictOfInt
     """An administrator lifts a conflict; the row stays, as history."""
     if conflict.lifted_at is not None:
         raise Conflict(_("This conflict was already lifted."), code="conflict_lifted")
+    # Read the id first: loading an expired actor would flush a half-lifted row.
+    actor_id = actor.id
+    conflict.lifted_by_id = actor_id
     conflict.lifted_at = utcnow()
-    conflict.lifted_by_id = actor.id
     db.session.flush()
     record_audit(
         actor_id=actor.id,

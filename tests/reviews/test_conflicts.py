@@ -199,3 +199,31 @@ def test_conflict_stops_reminders(conflicted):
     hidden.due_at = setting.call.review_deadline
     counts = services.send_review_reminders(now=setting.call.review_deadline)
     assert counts["overdue"] == 1  # the kept assignment only
+
+
+def test_conflict_blocks_the_attachment_download_over_http(conflicted, client):
+    from app.proposals import storage
+    from app.proposals.models import Attachment
+
+    _setting, reviewer, first, _hidden, _kept = conflicted
+    stored = storage.store_file(b"%PDF-1.4 letter of support", "application/pdf")
+    attachment = Attachment(
+        proposal_id=first.id,
+        original_name="letter.pdf",
+        stored_name=stored.stored_name,
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        checksum_sha256=stored.checksum_sha256,
+    )
+    db.session.add(attachment)
+    db.session.commit()
+    url = f"/proposals/{first.id}/attachments/{attachment.id}"
+    log_in(client, reviewer)
+    assert client.get(url).status_code == 404
+    # Lifting the conflict does not bring the ended assignment back; assigning again does.
+    conflict = db.session.scalar(select(ConflictOfInterest))
+    conflicts.lift_conflict(actor=_setting.admin, conflict=conflict)
+    services.assign_pairs(actor=_setting.admin, call=_setting.call, pairs=[(first.id, reviewer.id)])
+    db.session.commit()
+    log_in(client, reviewer)
+    assert client.get(url).status_code == 200
