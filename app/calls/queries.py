@@ -126,6 +126,7 @@ class ProposalListPage:
 
 
 # What the list shows: explicit columns, so a row is a tuple and nothing loads lazily.
+# The template unpacks rows in this order.
 PROPOSAL_LIST_COLUMNS = (
     Proposal.id,
     Proposal.state,
@@ -136,7 +137,6 @@ PROPOSAL_LIST_COLUMNS = (
     Proposal.contact_name,
     Proposal.contact_email,
     Proposal.submitted_at,
-    Proposal.updated_at,
 )
 
 

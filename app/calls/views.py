@@ -20,6 +20,7 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from app.accounts.models import Role
 from app.accounts.permissions import role_required
@@ -419,6 +420,7 @@ def admin_proposals(call_id: int):
         if value
     }
     filter_args = place_args | ({"state": filters.state} if filters.state else {})
+    territories = get_locale().territories
     return render_template(
         "calls/admin_proposals.html",
         call=call,
@@ -427,6 +429,18 @@ def admin_proposals(call_id: int):
         place_args=place_args,
         filter_args=filter_args,
         zone=services.zone_named(current_user.timezone),
-        proposal_states=PROPOSAL_STATE_LABELS,
-        territories=get_locale().territories,
+        # Resolved once, not once per row: the list may show thousands of rows.
+        proposal_states={state: str(label) for state, label in PROPOSAL_STATE_LABELS.items()},
+        country_names={code: territories.get(code, code) for code in page.countries},
+        detail_url=_url_around("proposals.admin_detail", "proposal_id"),
     )
+
+
+_SENTINEL_ID = 987_654_321
+
+
+def _url_around(endpoint: str, name: str) -> tuple[Markup, Markup]:
+    """An endpoint's URL split around one integer argument, to build thousands of links
+    by concatenation (url_for per row is a measurable share of a long list); escaped once."""
+    prefix, suffix = url_for(endpoint, **{name: _SENTINEL_ID}).split(str(_SENTINEL_ID))
+    return Markup.escape(prefix), Markup.escape(suffix)
