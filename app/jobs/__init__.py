@@ -43,6 +43,9 @@ def celery_init_app(app: Flask) -> Celery:
 
 def enqueue_after_commit(task_name: str, **ids: int | list[int]) -> None:
     """Queue a task to be sent once the current transaction commits."""
+    # Make sure there is a transaction to belong to: a rollback then drops the task, and
+    # a later commit of some other work never sends it.
+    db.session.connection()
     db.session.info.setdefault(_PENDING_KEY, []).append((task_name, ids))
 
 
@@ -61,7 +64,8 @@ def dispatch_now(task_name: str, **kwargs: Any) -> bool:
         else:
             celery_app.send_task(task_name, kwargs=kwargs)
     except Exception:
-        # The outbox row is committed; the periodic dispatcher will send it later.
+        # What the task is about is committed (an outbox row, a queued job): a periodic
+        # re-dispatcher hands it over once the broker is back.
         log.exception("could not hand task %s %s to the broker", task_name, kwargs)
         return False
     return True
@@ -70,8 +74,17 @@ def dispatch_now(task_name: str, **kwargs: Any) -> bool:
 @event.listens_for(FlaskSession, "after_commit")
 def _send_after_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING_KEY, [])
-    for task_name, ids in pending:
-        dispatch_now(task_name, **ids)
+    for position, (task_name, ids) in enumerate(pending):
+        if not dispatch_now(task_name, **ids) and current_app.config["TASK_DISPATCH"] == "celery":
+            # The broker is down: each further try would make the user wait for nothing.
+            # Everything left is recorded and handed over later by the periodic
+            # re-dispatchers (outbox rows, queued jobs).
+            if len(pending) > position + 1:
+                log.warning(
+                    "broker unavailable: %s more tasks left for the re-dispatchers",
+                    len(pending) - position - 1,
+                )
+            break
 
 
 @event.listens_for(FlaskSession, "after_soft_rollback")
