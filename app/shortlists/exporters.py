@@ -159,13 +159,16 @@ class ExportData:
         """The reviews, streamed from the database (server-side cursor where there is one)."""
         query = queries.review_export_query(self.call.id, self.criteria)
         result = db.session.execute(query, execution_options={"yield_per": STREAM_BATCH})
-        for row in result:
-            proposal = self.by_proposal.get(row.proposal_id)
-            yield [
-                proposal.rank if proposal else None,
-                _round(proposal.score if proposal else None),
-                *row,
-            ]
+        try:
+            for row in result:
+                proposal = self.by_proposal.get(row.proposal_id)
+                yield [
+                    proposal.rank if proposal else None,
+                    _round(proposal.score if proposal else None),
+                    *row,
+                ]
+        finally:
+            result.close()  # also when a download is abandoned half-way
 
     def ranking_rows(self) -> Iterator[dict[str, Any]]:
         for p in self.ranking.proposals:

@@ -9,6 +9,7 @@ from wtforms import (
     DecimalField,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     TextAreaField,
     ValidationError,
@@ -18,8 +19,11 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 from app.shortlists.scoring import ScoringOptions
 from app.shortlists.services import EXPORT_FORMATS, CompileParameters
 
-METHOD_CHOICES = [("mean", _l("Mean")), ("median", _l("Median"))]
-GROUP_BY_CHOICES = [("continent", _l("Continent")), ("region", _l("Region"))]
+METHOD_CHOICES = [SelectChoice("mean", _l("Mean")), SelectChoice("median", _l("Median"))]
+GROUP_BY_CHOICES = [
+    SelectChoice("continent", _l("Continent")),
+    SelectChoice("region", _l("Region")),
+]
 FORMAT_LABELS = {
     "csv": _l("CSV: every review with its scores (UTF-8)"),
     "xlsx": _l("Excel workbook: ranking, scores, reviews and comments"),
@@ -29,7 +33,9 @@ FORMAT_LABELS = {
 
 
 class ScoringFields(FlaskForm):
-    method = SelectField(_l("Combine the reviews of a criterion by their"), choices=METHOD_CHOICES)
+    method = SelectField(
+        _l("Combine the reviews of a criterion by their"), choices=METHOD_CHOICES, default="mean"
+    )
     calibrate = BooleanField(
         _l("Calibrate reviewers: compare each score with the reviewer's own mean and spread")
     )
@@ -67,7 +73,7 @@ class CompileForm(ScoringFields):
     min_score = DecimalField(
         _l("Minimum score (0 to 100)"), places=2, validators=[Optional(), NumberRange(0, 100)]
     )
-    group_by = SelectField(_l("Balance by"), choices=GROUP_BY_CHOICES)
+    group_by = SelectField(_l("Balance by"), choices=GROUP_BY_CHOICES, default="continent")
     min_per_group = IntegerField(
         _l("At least this many from every continent or region that applied"),
         default=1,
@@ -129,5 +135,5 @@ class PublishForm(FlaskForm):
 
 class ExportForm(FlaskForm):
     export_format = SelectField(
-        _l("Format"), choices=[(name, FORMAT_LABELS[name]) for name in EXPORT_FORMATS]
+        _l("Format"), choices=[SelectChoice(name, FORMAT_LABELS[name]) for name in EXPORT_FORMATS]
     )

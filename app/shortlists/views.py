@@ -3,7 +3,7 @@ publishing decisions and exports. Administrators only; cities never see these pa
 
 from __future__ import annotations
 
-import tempfile
+import io
 from collections.abc import Callable
 
 from flask import (
@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -335,8 +334,8 @@ def start_export(call_id: int):
 @bp.get("/admin/calls/<int:call_id>/exports/<export_format>")
 @administrators_only
 def download_export(call_id: int, export_format: str):
-    """The file straight away: CSV and JSON stream row by row; XLSX and PDF are written to
-    a temporary file first (their formats need the whole file before the first byte)."""
+    """The file straight away: CSV and JSON stream row by row; XLSX and PDF are built whole
+    first (a zip and a PDF need their end before their start can be sent)."""
     call = _call_or_404(call_id, can_export)
     if export_format not in services.EXPORT_FORMATS:
         abort(404)
@@ -355,15 +354,8 @@ def download_export(call_id: int, export_format: str):
     if export_format == "pdf" and queries.dossier_shortlist(call.id) is None:
         flash(_("Compile a shortlist before exporting the dossier."), "error")
         return redirect(url_for("shortlists.exports", call_id=call.id))
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - sent below
-    exporters.write_export(export_format, call=call, out=spool)
-    spool.seek(0)
-    response = send_file(
-        spool,
-        mimetype=exporters.CONTENT_TYPES[export_format],
-        as_attachment=True,
-        download_name=name,
-        max_age=0,
+    out = io.BytesIO()
+    exporters.write_export(export_format, call=call, out=out)
+    return Response(
+        out.getvalue(), mimetype=exporters.CONTENT_TYPES[export_format], headers=headers
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

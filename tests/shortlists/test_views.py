@@ -1,0 +1,250 @@
+"""The administrators' pages: ranking, pictures, compiling, adjusting, publishing, exports."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from app.calls.models import CallState
+from app.extensions import db
+from app.proposals.models import ProposalState
+from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
+from tests.querycount import count_queries
+from tests.shortlists.conftest import compile_now
+from tests.shortlists.helpers import city, scored_call
+from workers.shortlists import compile_shortlist as compile_task
+
+
+def test_ranking_shows_every_proposal_with_its_scores_spread_and_missing_reviews(
+    admin_client, scored
+):
+    response = admin_client.get(f"/admin/calls/{scored.call.id}/ranking")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.index("Lisbon") < page.index("Porto") < page.index("Perth")
+    assert "Culture of peace" in page and "100.00" in page and "Spread" in page
+    assert "Calibrated" not in page
+
+
+def test_ranking_shows_raw_and_calibrated_side_by_side(admin_client, scored):
+    response = admin_client.get(
+        f"/admin/calls/{scored.call.id}/ranking?method=mean&calibrate=y"
+        "&min_reviews_for_calibration=2"
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Calibrated" in page and "Raw rank" in page
+
+
+def test_ranking_refuses_confidence_weighting_with_the_median_politely(admin_client, scored):
+    response = admin_client.get(
+        f"/admin/calls/{scored.call.id}/ranking?method=median&weight_by_confidence=y"
+    )
+    assert response.status_code == 400
+    assert "Confidence weighting applies to the mean only." in response.get_data(as_text=True)
+
+
+def _page_queries(client, path: str) -> int:
+    with count_queries() as counted:
+        response = client.get(path)
+        assert response.status_code == 200
+        response.get_data()  # a streamed body runs its queries as it is read
+    return counted.count
+
+
+def test_ranking_and_shortlist_pages_run_a_constant_number_of_queries(admin_client, admin):
+    def cities(prefix: str, count: int) -> list:
+        return [
+            city(f"{prefix}{i}", f"{chr(65 + i % 26)}{chr(65 + i // 26)}", "Europe", 3, 4)
+            for i in range(count)
+        ]
+
+    small, large = scored_call(cities("S", 10)), scored_call(cities("L", 200))
+    counts = []
+    for scored in (small, large):
+        shortlist = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+        assert shortlist.state == ShortlistState.COMPILED, shortlist.message
+        counts.append(
+            [
+                _page_queries(admin_client, f"/admin/calls/{scored.call.id}/ranking"),
+                _page_queries(admin_client, f"/admin/shortlists/{shortlist.id}"),
+                _page_queries(admin_client, f"/admin/calls/{scored.call.id}/charts"),
+                _page_queries(admin_client, f"/admin/calls/{scored.call.id}/exports/csv"),
+            ]
+        )
+    assert counts[0] == counts[1]
+    assert max(counts[1]) <= 12, counts
+
+
+def test_compiling_from_the_page_starts_a_job_and_shows_its_progress(
+    admin_client, scored, dispatched_tasks
+):
+    response = admin_client.post(
+        f"/admin/calls/{scored.call.id}/shortlists",
+        data={
+            "size": "6",
+            "min_per_group": "0",
+            "min_groups": "5",
+            "max_per_group": "2",
+            "max_per_country": "1",
+            "group_by": "continent",
+            "method": "mean",
+        },
+    )
+    shortlist = db.session.query(Shortlist).one()
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/jobs/{shortlist.job_id}/view")
+    assert dispatched_tasks == [("shortlists.compile", {"job_id": shortlist.job_id})]
+    compile_task(job_id=shortlist.job_id)
+    db.session.expire_all()  # the worker wrote through its own session
+    page = admin_client.get(f"/admin/shortlists/{shortlist.id}").get_data(as_text=True)
+    assert "Compiled" in page
+    assert "Out: PT already has its place (Lisbon)." in page
+    assert "In: among the highest scores." in page
+
+
+def test_a_wrong_compile_form_is_shown_again_with_its_errors_and_values(admin_client, scored):
+    response = admin_client.post(
+        f"/admin/calls/{scored.call.id}/shortlists",
+        data={"size": "0", "min_per_group": "3", "max_per_group": "2", "min_score": "55.5"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The maximum per region cannot be below the minimum." in page
+    assert 'value="55.50"' in page or 'value="55.5"' in page
+    assert db.session.query(Shortlist).count() == 0
+
+
+def test_a_failed_compilation_says_which_rule_cannot_be_met(admin_client, admin, scored):
+    shortlist = compile_now(actor=admin, call=scored.call, size=3, min_score=90)
+    page = admin_client.get(f"/admin/shortlists/{shortlist.id}").get_data(as_text=True)
+    assert "No shortlist meets these rules" in page
+    assert "Only 1 proposals reach the minimum score" in page
+
+
+def test_adjusting_needs_a_reason_and_then_shows_it(admin_client, admin, scored):
+    shortlist = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+    perth = (
+        db.session.query(ShortlistEntry)
+        .filter_by(shortlist_id=shortlist.id, proposal_id=scored.proposals[-1].id)
+        .one()
+    )
+    path = f"/admin/shortlists/{shortlist.id}/entries/{perth.id}"
+    refused = admin_client.post(path, data={"include": "1", "reason": ""}, follow_redirects=True)
+    assert "Say why you change the shortlist." in refused.get_data(as_text=True)
+    assert not perth.included
+    response = admin_client.post(path, data={"include": "1", "reason": "Only café in Oceania"})
+    assert response.status_code == 302
+    page = admin_client.get(f"/admin/shortlists/{shortlist.id}").get_data(as_text=True)
+    assert "Only café in Oceania" in page
+    assert "4 cities are in the shortlist; 3 were asked for." in page
+
+
+def test_comparing_two_compilations_lists_who_entered(admin_client, admin, scored):
+    before = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+    after = compile_now(actor=admin, call=scored.call, size=4, min_per_group=0)
+    page = admin_client.get(f"/admin/shortlists/{after.id}/compare?with={before.id}").get_data(
+        as_text=True
+    )
+    assert re.search(r"Osaka.*entered", page, re.S)
+    assert "size" in page
+    missing = admin_client.get(f"/admin/shortlists/{after.id}/compare")
+    assert missing.status_code == 302
+
+
+def test_publishing_previews_then_decides_and_emails(admin_client, admin, scored):
+    shortlist = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+    preview = admin_client.get(f"/admin/shortlists/{shortlist.id}/publish")
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "Lisbon is shortlisted to host a Dialogue Café" in page
+    assert "The decision on the proposal of Porto" in page
+    unconfirmed = admin_client.post(f"/admin/shortlists/{shortlist.id}/publish", data={})
+    assert unconfirmed.status_code == 400
+    assert scored.proposals[0].state == ProposalState.SUBMITTED
+    response = admin_client.post(f"/admin/shortlists/{shortlist.id}/publish", data={"confirm": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Shortlist, shortlist.id).state == ShortlistState.PUBLISHED
+    assert scored.proposals[0].state == ProposalState.SHORTLISTED
+    assert scored.call.state == CallState.DECIDED
+    again = admin_client.get(f"/admin/shortlists/{shortlist.id}/publish")
+    assert again.status_code == 302  # nothing left to publish
+
+
+def test_publishing_an_open_call_is_refused_with_a_message(admin_client, admin, scored):
+    shortlist = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+    scored.call.state = CallState.OPEN
+    db.session.commit()
+    response = admin_client.post(
+        f"/admin/shortlists/{shortlist.id}/publish", data={"confirm": "y"}, follow_redirects=True
+    )
+    assert "Close the call before publishing decisions." in response.get_data(as_text=True)
+    assert scored.proposals[0].state == ProposalState.SUBMITTED
+
+
+def test_csv_download_streams_with_a_bom_and_a_file_name(admin_client, scored):
+    response = admin_client.get(f"/admin/calls/{scored.call.id}/exports/csv")
+    assert response.status_code == 200
+    assert response.is_streamed
+    assert response.mimetype == "text/csv"
+    assert f'filename="{scored.call.slug}-reviews-' in response.headers["Content-Disposition"]
+    assert response.get_data().startswith(b"\xef\xbb\xbfproposal_rank,")
+
+
+def test_xlsx_download_is_a_workbook(admin_client, scored):
+    response = admin_client.get(f"/admin/calls/{scored.call.id}/exports/xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.get_data()))
+    assert workbook["Scores"].max_row == 1 + len(scored.reviews)
+
+
+def test_the_dossier_needs_a_shortlist_first(admin_client, scored):
+    response = admin_client.get(f"/admin/calls/{scored.call.id}/exports/pdf", follow_redirects=True)
+    assert "Compile a shortlist before exporting the dossier." in response.get_data(as_text=True)
+    assert admin_client.get(f"/admin/calls/{scored.call.id}/exports/doc").status_code == 404
+
+
+def test_a_background_export_leads_to_the_job_page(admin_client, scored, dispatched_tasks):
+    response = admin_client.post(
+        f"/admin/calls/{scored.call.id}/exports", data={"export_format": "xlsx"}
+    )
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    assert dispatched_tasks[0][0] == "shortlists.export"
+    refused = admin_client.post(
+        f"/admin/calls/{scored.call.id}/exports",
+        data={"export_format": "pdf"},
+        follow_redirects=True,
+    )
+    assert "Compile a shortlist before exporting the dossier." in refused.get_data(as_text=True)
+
+
+def test_pictures_are_accessible_svg_without_inline_style(admin_client, admin, scored):
+    compile_now(actor=admin, call=scored.call, size=3, min_per_group=0, min_score=20)
+    response = admin_client.get(f"/admin/calls/{scored.call.id}/charts")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.count("<svg") == 3 + len(scored.call.criteria)
+    assert page.count("<title id=") == page.count("<svg") == page.count("<desc id=")
+    assert "style=" not in page and "<script" not in page.split("</main>")[0]
+    assert "The numbers as a table" in page
+    assert 'class="chart-line-min"' in page and 'class="chart-dot-in"' in page
+    assert '<th scope="col">Reviewer</th>' in page
+
+
+@pytest.mark.parametrize("role", ["applicant", "reviewer"])
+def test_cities_and_reviewers_cannot_see_a_compiled_shortlist(client, admin, scored, role):
+    from tests.factories import make_reviewer
+    from tests.shortlists.conftest import log_in
+
+    shortlist = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+    owner = db.session.get(type(admin), scored.proposals[0].owner_id)
+    user = owner if role == "applicant" else make_reviewer()
+    db.session.commit()
+    log_in(client, user)
+    assert client.get(f"/admin/shortlists/{shortlist.id}").status_code == 403
+    assert client.get(f"/admin/calls/{scored.call.id}/ranking").status_code == 403
+    assert client.get(f"/admin/calls/{scored.call.id}/exports/csv").status_code == 403
