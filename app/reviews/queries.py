@@ -266,6 +266,21 @@ def _submitted_reviews():
     )
 
 
+def _done_and_overdue(now: datetime) -> tuple:
+    """Per group: assignments submitted, and open ones past their due instant."""
+    return (
+        func.sum(case((Assignment.state == AssignmentState.SUBMITTED, 1), else_=0)).label(
+            "submitted"
+        ),
+        func.sum(
+            case(
+                (and_(Assignment.state.in_(OPEN_ASSIGNMENT_STATES), effective_due_at() < now), 1),
+                else_=0,
+            )
+        ).label("overdue"),
+    )
+
+
 def proposal_progress(
     call: Call,
     criteria: list[Criterion],
@@ -308,17 +323,11 @@ def proposal_progress(
         .group_by(per_review.c.proposal_id)
         .subquery()
     )
-    due = effective_due_at()
     counts = (
         select(
             Assignment.proposal_id.label("proposal_id"),
             func.count().label("assigned"),
-            func.sum(case((Assignment.state == AssignmentState.SUBMITTED, 1), else_=0)).label(
-                "submitted"
-            ),
-            func.sum(
-                case((and_(Assignment.state.in_(OPEN_ASSIGNMENT_STATES), due < now), 1), else_=0)
-            ).label("overdue"),
+            *_done_and_overdue(now),
         )
         .join(Proposal, Proposal.id == Assignment.proposal_id)
         .join(Call, Call.id == Proposal.call_id)
@@ -391,19 +400,13 @@ def proposal_progress(
 
 def reviewer_progress(call: Call, *, now: datetime) -> list[ReviewerProgress]:
     """Every active reviewer with their assignments in this call, one query."""
-    due = effective_due_at()
     counts = (
         select(
             Assignment.reviewer_id.label("reviewer_id"),
             func.sum(case((Assignment.state.in_(ACTIVE_ASSIGNMENT_STATES), 1), else_=0)).label(
                 "assigned"
             ),
-            func.sum(case((Assignment.state == AssignmentState.SUBMITTED, 1), else_=0)).label(
-                "submitted"
-            ),
-            func.sum(
-                case((and_(Assignment.state.in_(OPEN_ASSIGNMENT_STATES), due < now), 1), else_=0)
-            ).label("overdue"),
+            *_done_and_overdue(now),
             func.sum(case((Assignment.state.in_(ACTIVE_ASSIGNMENT_STATES), 0), else_=1)).label(
                 "ended"
             ),

@@ -90,33 +90,33 @@ def _clean_list(values: list[str] | None) -> list[str]:
     return list(seen.values())
 
 
+def _unknown(codes: list[str], database, field: str, message: str, code: str) -> None:
+    unknown = [c for c in codes if database.get(alpha_2=c) is None]
+    if unknown:
+        raise DomainError(message % {"codes": ", ".join(unknown)}, code=code, field=field)
+
+
 def _check_countries(codes: list[str]) -> list[str]:
     cleaned = [code.upper() for code in _clean_list(codes)]
-    unknown = [code for code in cleaned if pycountry.countries.get(alpha_2=code) is None]
-    if unknown:
-        raise DomainError(
-            _(
-                "Unknown country code: %(codes)s (use ISO 3166 codes such as PT or KE).",
-                codes=", ".join(unknown),
-            ),
-            code="unknown_country",
-            field="countries",
-        )
+    _unknown(
+        cleaned,
+        pycountry.countries,
+        "countries",
+        _("Unknown country code: %(codes)s (use ISO 3166 codes such as PT or KE)."),
+        "unknown_country",
+    )
     return cleaned
 
 
 def _check_languages(codes: list[str]) -> list[str]:
     cleaned = [code.lower() for code in _clean_list(codes)]
-    unknown = [code for code in cleaned if pycountry.languages.get(alpha_2=code) is None]
-    if unknown:
-        raise DomainError(
-            _(
-                "Unknown language code: %(codes)s (use codes such as en, fr or ar).",
-                codes=", ".join(unknown),
-            ),
-            code="unknown_language",
-            field="languages",
-        )
+    _unknown(
+        cleaned,
+        pycountry.languages,
+        "languages",
+        _("Unknown language code: %(codes)s (use codes such as en, fr or ar)."),
+        "unknown_language",
+    )
     return cleaned
 
 

@@ -122,11 +122,16 @@ def profile():
 def _review_page(assignment: Assignment, form, withdraw_form, status: int = 200):
     call = assignment.proposal.call
     revision = queries.latest_revision(assignment.proposal_id)
-    attachments = db.session.scalars(
+    query = (
         select(Attachment)
         .where(Attachment.proposal_id == assignment.proposal_id, Attachment.deleted_at.is_(None))
         .order_by(Attachment.uploaded_at)
-    ).all()
+    )
+    submitted = (revision.snapshot or {}).get("attachments") if revision else None
+    if isinstance(submitted, list):
+        # The files of the version the reviewer reads, not ones added since.
+        query = query.where(Attachment.id.in_([a.get("id") for a in submitted if a.get("id")]))
+    attachments = db.session.scalars(query).all()
     return (
         render_template(
             "reviews/review.html",
