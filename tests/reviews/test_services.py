@@ -508,3 +508,42 @@ def test_profile_input_is_checked(setting, override, field):
             actor=reviewer, reviewer=reviewer, **profile_values(**override)
         )
     assert refused.value.field == field
+
+
+# --- emails and the command line -------------------------------------------------------
+
+
+def test_every_review_email_renders_with_its_subject_and_link(setting, assignment):
+    from app.notifications.services import render_notification
+
+    services.assign_pairs(
+        actor=setting.admin,
+        call=setting.call,
+        pairs=[(setting.proposals[1].id, setting.reviewers[0].id)],
+    )
+    deadline = setting.call.review_deadline
+    services.send_review_reminders(now=deadline - timedelta(days=1))
+    services.send_review_reminders(now=deadline + timedelta(days=1))
+    services.remind_reviewer(actor=setting.admin, call=setting.call, reviewer=setting.reviewers[0])
+    notifications = db.session.scalars(select(Notification)).all()
+    templates = {n.template for n in notifications}
+    assert templates == {"review_assigned", "review_reminder", "review_overdue"}
+    for notification in notifications:
+        message = render_notification(notification)
+        assert setting.call.title in message["Subject"] or "review" in message["Subject"].lower()
+        body = message.get_body(preferencelist=("plain",)).get_content()
+        assert "http://call.test/reviews" in body
+
+
+def test_the_command_line_plans_and_applies(app, setting):
+    db.session.commit()
+    runner = app.test_cli_runner()
+    shown = runner.invoke(args=["assign-reviewers", setting.call.slug])
+    assert shown.exit_code == 0, shown.output
+    assert "9 new assignments" in shown.output and "Nothing changed" in shown.output
+    assert db.session.scalar(select(func.count(Assignment.id))) == 0
+    applied = runner.invoke(args=["assign-reviewers", setting.call.slug, "--apply"])
+    assert applied.exit_code == 0, applied.output
+    assert db.session.scalar(select(func.count(Assignment.id))) == 9
+    missing = runner.invoke(args=["assign-reviewers", "no-such-call"])
+    assert missing.exit_code != 0
