@@ -59,6 +59,17 @@ def normalise_newlines(value: Any) -> Any:
     return value.replace("\r\n", "\n") if isinstance(value, str) else value
 
 
+class WholeNumberField(IntegerField):
+    """An integer that may be left empty (a draft), with spaces around it ignored."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        digits = "".join(valuelist[0].split())  # "545 000", with any kind of space
+        super().process_formdata([digits])
+
+
 class RequiredToSubmit:
     """Marks a field as needed before submitting, without the browser's `required`."""
 
@@ -149,7 +160,7 @@ def _make_field(spec: sections.FieldSpec, call: Call) -> Field:
     if spec.kind == sections.Kind.PHONE:
         return TelField(spec.label, filters=[strip_text], **options)
     if spec.kind == sections.Kind.INTEGER:
-        return IntegerField(spec.label, **options)
+        return WholeNumberField(spec.label, **options)
     if spec.kind == sections.Kind.COUNTRY:
         countries = [("", _l("Choose a country")), *country_choices(str(get_locale() or "en"))]
         return SelectField(spec.label, choices=choices(countries), validate_choice=False, **options)

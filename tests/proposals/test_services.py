@@ -898,3 +898,14 @@ def test_another_city_cannot_answer(city, call):
         services.answer_clarification(
             actor=make_user(), proposal=proposal, clarification=clarification, answer="Me!"
         )
+
+
+@pytest.mark.postgres
+def test_submitting_locks_the_proposal_row_so_a_second_click_waits(city, call):
+    from tests.querycount import count_queries
+
+    proposal = complete_proposal(call=call, owner=city)
+    with count_queries() as counted:
+        services.submit_proposal(actor=city, proposal=proposal, expected_version=proposal.version)
+    locks = [s for s in counted.statements if "FOR UPDATE" in s and "FROM proposals" in s]
+    assert locks, counted

@@ -181,6 +181,17 @@ def test_the_plain_save_button_saves_and_says_when(city_client, draft):
     assert (saved.city, saved.population, saved.continent) == ("Lisboa", 545000, "Europe")
 
 
+def test_an_empty_number_is_no_error_and_spaces_in_a_number_are_fine(city_client, draft):
+    empty = autosave(city_client, draft, version=draft.version, population="", city="Lisboa")
+    assert empty.get_json()["errors"] == {}
+    spaced = autosave(city_client, draft, version=empty.get_json()["version"], population="545 000")
+    assert spaced.get_json()["errors"] == {}
+    assert fresh(draft).population == 545_000
+    wrong = autosave(city_client, draft, version=spaced.get_json()["version"], population="many")
+    assert list(wrong.get_json()["errors"]) == ["population"]
+    assert fresh(draft).population == 545_000
+
+
 def test_save_and_continue_goes_to_the_next_section(city_client, draft):
     response = city_client.post(
         section_url(draft), data={"version": draft.version, "city": "Lisboa", "action": "next"}
