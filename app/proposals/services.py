@@ -8,9 +8,10 @@ second tab never silently overwrites the first.
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
 from flask import current_app
@@ -707,3 +708,42 @@ def _notify_owner(proposal: Proposal, *, template: str, dedup_key: str, context_
         locale=locale,
         call_id=proposal.call_id,
     )
+
+
+# -- the upload folder ------------------------------------------------------------------------
+
+
+@dataclass
+class FileCheck:
+    missing: list[int] = field(default_factory=list)  # attachment ids without their file
+    altered: list[int] = field(default_factory=list)  # files whose checksum changed
+    orphans: list[str] = field(default_factory=list)  # files no attachment names
+    removed: list[str] = field(default_factory=list)
+
+
+def check_stored_files(*, remove_orphans_older_than: timedelta | None = None) -> FileCheck:
+    """Compare the upload folder with the attachments (deleted ones keep their files).
+
+    Orphans come from uploads whose transaction rolled back; they are removed only when
+    older than the given age, so that an upload in flight is never touched.
+    """
+    result = FileCheck()
+    known = {}
+    for attachment_id, stored_name, checksum in db.session.execute(
+        select(Attachment.id, Attachment.stored_name, Attachment.checksum_sha256)
+    ):
+        known[stored_name] = attachment_id
+        path = storage.path_for(stored_name)
+        if not path.is_file():
+            result.missing.append(attachment_id)
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != checksum:
+            result.altered.append(attachment_id)
+    cutoff = utcnow() - remove_orphans_older_than if remove_orphans_older_than else None
+    for stored_name in sorted(storage.stored_names_on_disk() - set(known)):
+        result.orphans.append(stored_name)
+        path = storage.path_for(stored_name)
+        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        if cutoff is not None and modified < cutoff:
+            path.unlink()
+            result.removed.append(stored_name)
+    return result
