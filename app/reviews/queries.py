@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, User, UserRole
@@ -290,7 +290,12 @@ def proposal_progress(
     sort: str = "city",
     only_disagreements: bool = False,
 ) -> list[ProposalProgress]:
-    """Every proposal of the call with its review progress and score aggregates, one query."""
+    """Every proposal of the call with its review progress and score aggregates.
+
+    Three aggregate queries (proposals, assignment counts, score aggregates), merged by
+    id here: no join between aggregates, so no planner can loop one inside the other,
+    whatever its statistics say.
+    """
     # One pass over the call's scores: a row per submitted review with its mean and its
     # score on each criterion (conditional aggregation), then a row per proposal.
     per_review = (
@@ -311,73 +316,49 @@ def proposal_progress(
         .subquery()
     )
     mean = per_review.c.mean
-    spreads = (
-        select(
-            per_review.c.proposal_id,
-            (func.max(mean) - func.min(mean)).label("spread"),
-            # Population variance from the first two moments works on SQLite too.
-            (func.avg(mean * mean) - func.avg(mean) * func.avg(mean)).label("variance"),
-            func.count().label("review_count"),
-            *[func.avg(per_review.c[f"c{i}"]).label(f"c{i}") for i in range(len(criteria))],
+    aggregates = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            select(
+                per_review.c.proposal_id,
+                func.max(mean) - func.min(mean),
+                # Population variance from the first two moments works on SQLite too.
+                func.avg(mean * mean) - func.avg(mean) * func.avg(mean),
+                func.count(),
+                *[func.avg(per_review.c[f"c{i}"]) for i in range(len(criteria))],
+            ).group_by(per_review.c.proposal_id)
         )
-        .group_by(per_review.c.proposal_id)
-        .subquery()
-    )
-    counts = (
-        select(
-            Assignment.proposal_id.label("proposal_id"),
-            func.count().label("assigned"),
-            *_done_and_overdue(now),
+    }
+    counts = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            select(Assignment.proposal_id, func.count(), *_done_and_overdue(now))
+            .join(Proposal, Proposal.id == Assignment.proposal_id)
+            .join(Call, Call.id == Proposal.call_id)
+            .where(Proposal.call_id == call.id, Assignment.state.in_(ACTIVE_ASSIGNMENT_STATES))
+            .group_by(Assignment.proposal_id)
         )
-        .join(Proposal, Proposal.id == Assignment.proposal_id)
-        .join(Call, Call.id == Proposal.call_id)
-        .where(Proposal.call_id == call.id, Assignment.state.in_(ACTIVE_ASSIGNMENT_STATES))
-        .group_by(Assignment.proposal_id)
-        .subquery()
-    )
-    mean_columns = [spreads.c[f"c{i}"] for i in range(len(criteria))]
-    total = (
-        sum(
-            (
-                column * literal(float(c.weight))
-                for column, c in zip(mean_columns, criteria, strict=True)
-            ),
-            start=literal(0.0),
-        )
-        if criteria
-        else literal(None)
-    )
-    spread = spreads.c.spread
-    query = (
-        select(
-            Proposal.id,
-            Proposal.city,
-            Proposal.country_code,
-            Proposal.state,
-            func.coalesce(counts.c.assigned, 0),
-            func.coalesce(counts.c.submitted, 0),
-            func.coalesce(counts.c.overdue, 0),
-            func.coalesce(spreads.c.review_count, 0),
-            total.label("total"),
-            spread,
-            spreads.c.variance,
-            *mean_columns,
-        )
-        .outerjoin(counts, counts.c.proposal_id == Proposal.id)
-        .outerjoin(spreads, spreads.c.proposal_id == Proposal.id)
-        .where(Proposal.call_id == call.id, Proposal.state.in_(SUBMITTED_STATES))
-    )
-    if only_disagreements:
-        query = query.where(spread > spread_threshold)
-    order = {
-        "spread": (spread.is_(None), spread.desc()),
-        "total": (total.is_(None), total.desc()),
-        "progress": (func.coalesce(counts.c.submitted, 0) - func.coalesce(counts.c.assigned, 0),),
-    }.get(sort, ())
-    query = query.order_by(*order, Proposal.city, Proposal.id)
+    }
+    weights = [float(c.weight) for c in criteria]
+    no_scores = (None, None, 0, *([None] * len(criteria)))
     rows = []
-    for row in db.session.execute(query):
-        (pid, city, country, state, assigned, submitted, overdue, reviews, tot, spr, var) = row[:11]
+    for pid, city, country, state in db.session.execute(
+        select(Proposal.id, Proposal.city, Proposal.country_code, Proposal.state)
+        .where(Proposal.call_id == call.id, Proposal.state.in_(SUBMITTED_STATES))
+        .order_by(Proposal.city, Proposal.id)
+    ):
+        assigned, submitted, overdue = counts.get(pid, (0, 0, 0))
+        spread, variance, reviews, *means = aggregates.get(pid, no_scores)
+        means = [float(m) if m is not None else None for m in means]
+        total = (
+            sum(w * m for w, m in zip(weights, means, strict=True))
+            if means and all(m is not None for m in means)
+            else None
+        )
+        spread = float(spread) if spread is not None else None
+        disagreement = spread is not None and spread > spread_threshold
+        if only_disagreements and not disagreement:
+            continue
         rows.append(
             ProposalProgress(
                 proposal_id=pid,
@@ -385,16 +366,23 @@ def proposal_progress(
                 country_code=country,
                 state=state.value if hasattr(state, "value") else str(state),
                 assigned=int(assigned),
-                submitted=int(submitted),
-                overdue=int(overdue),
+                submitted=int(submitted or 0),
+                overdue=int(overdue or 0),
                 review_count=int(reviews),
-                means=[float(m) if m is not None else None for m in row[11:]],
-                total=float(tot) if tot is not None else None,
-                spread=float(spr) if spr is not None else None,
-                stddev=max(float(var), 0.0) ** 0.5 if var is not None else None,
-                disagreement=spr is not None and float(spr) > spread_threshold,
+                means=means,
+                total=total,
+                spread=spread,
+                stddev=max(float(variance), 0.0) ** 0.5 if variance is not None else None,
+                disagreement=disagreement,
             )
         )
+    # Python's sort is stable: rows stay in city order within equal keys.
+    if sort == "spread":
+        rows.sort(key=lambda r: (r.spread is None, -(r.spread or 0)))
+    elif sort == "total":
+        rows.sort(key=lambda r: (r.total is None, -(r.total or 0)))
+    elif sort == "progress":
+        rows.sort(key=lambda r: r.submitted - r.assigned)
     return rows
 
 
