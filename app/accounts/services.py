@@ -473,31 +473,24 @@ def invite_reviewer(*, actor: User, name: str, email: str) -> InvitationOutcome:
     name = clean_name(name)
     email = clean_email(email)
     user = find_user_by_email(email)
-    if user is None:
+    created = user is None
+    if created:
         user = User(email=email, name=name, password_hash=None, roles=[])
         db.session.add(user)
         _grant_reviewer(user)
         db.session.flush()
+    if created or (user.has_role(Role.REVIEWER) and user.password_hash is None):
+        # New, or invited before and never came: a fresh link either way.
         _send_invitation(user, actor=actor)
         record_audit(
             actor_id=actor.id,
             action="user.reviewer_invited",
             object_type="user",
             object_id=user.id,
+            details={} if created else {"again": True},
         )
-        return InvitationOutcome(user, created=True)
+        return InvitationOutcome(user, created=created)
     if user.has_role(Role.REVIEWER):
-        if user.password_hash is None:
-            # Invited before and never came: a fresh link.
-            _send_invitation(user, actor=actor)
-            record_audit(
-                actor_id=actor.id,
-                action="user.reviewer_invited",
-                object_type="user",
-                object_id=user.id,
-                details={"again": True},
-            )
-            return InvitationOutcome(user, created=False)
         raise DomainError(
             _("%(email)s is already a reviewer.", email=email),
             field="email",

@@ -117,6 +117,17 @@ def _keeps_remember_cookie() -> bool:
     return bool(request.cookies.get(cookie_name))
 
 
+def _email_link_page(service: Callable, template: str, done_message: Callable[[str], str]):
+    """Ask for a link by email: the same answer whether the address has an account or not."""
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        service(email=form.email.data)
+        db.session.commit()
+        flash(done_message(normalise_email(form.email.data)), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template(template, form=form)
+
+
 # --- registration and email verification -----------------------------------------------------
 
 
@@ -173,20 +184,14 @@ def verify_email(token: str):
 @_throttle(per_address="EMAIL_LINK_LIMIT_PER_ADDRESS", per_account="EMAIL_LINK_LIMIT_PER_ACCOUNT")
 @anonymous_only
 def resend_verification():
-    form = EmailOnlyForm()
-    if form.validate_on_submit():
-        services.resend_verification(email=form.email.data)
-        db.session.commit()
-        flash(
-            _(
-                "If %(email)s has an account that is not confirmed yet, we have sent it a new "
-                "link.",
-                email=normalise_email(form.email.data),
-            ),
-            "success",
-        )
-        return redirect(url_for("accounts.login"))
-    return render_template("accounts/resend_verification.html", form=form)
+    return _email_link_page(
+        services.resend_verification,
+        "accounts/resend_verification.html",
+        lambda email: _(
+            "If %(email)s has an account that is not confirmed yet, we have sent it a new link.",
+            email=email,
+        ),
+    )
 
 
 # --- login and logout ----------------------------------------------------------------------
@@ -236,19 +241,14 @@ def logout():
 @_throttle(per_address="EMAIL_LINK_LIMIT_PER_ADDRESS", per_account="EMAIL_LINK_LIMIT_PER_ACCOUNT")
 @anonymous_only
 def forgot_password():
-    form = EmailOnlyForm()
-    if form.validate_on_submit():
-        services.request_password_reset(email=form.email.data)
-        db.session.commit()
-        flash(
-            _(
-                "If %(email)s has an account, we have sent it a link to choose a new password.",
-                email=normalise_email(form.email.data),
-            ),
-            "success",
-        )
-        return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot_password.html", form=form)
+    return _email_link_page(
+        services.request_password_reset,
+        "accounts/forgot_password.html",
+        lambda email: _(
+            "If %(email)s has an account, we have sent it a link to choose a new password.",
+            email=email,
+        ),
+    )
 
 
 def _set_password_page(purpose: TokenPurpose, token: str, template: str):

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from app.accounts import services
 from app.extensions import db
 from app.notifications.models import Notification
 from tests.factories import PASSWORD
@@ -38,3 +39,16 @@ def log_in(client, email: str, password: str = PASSWORD, **extra):
 def is_logged_in(client) -> bool:
     """Settings need a session: 200 when logged in, a redirect to log in otherwise."""
     return client.get("/settings").status_code == 200
+
+
+def register(**overrides):
+    """A city registers through the service (Ana, Lisbon, unless told otherwise)."""
+    values = {
+        "name": "Ana Lisboa",
+        "email": "ana@lisboa.example",
+        "password": "sufficiently long",
+        "locale": "pt",
+        "timezone": "Europe/Lisbon",
+    }
+    values.update(overrides)
+    return services.register_applicant(**values)

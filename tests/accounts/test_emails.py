@@ -6,27 +6,15 @@ import pytest
 
 from app.accounts import services
 from app.notifications.rendering import render_notification
-from tests.accounts.helpers import notifications
+from tests.accounts.helpers import notifications, register
 from tests.factories import make_admin, make_user
 
 
 def queue_every_accounts_email() -> None:
     admin = make_admin(name="Organiser")
-    services.register_applicant(
-        name="Ana",
-        email="ana@lisboa.example",
-        password="long enough pw",
-        locale="pt",
-        timezone="Europe/Lisbon",
-    )
+    register()
     existing = make_user(email="taken@example.org")
-    services.register_applicant(
-        name="Ana",
-        email="taken@example.org",
-        password="long enough pw",
-        locale="en",
-        timezone="UTC",
-    )
+    register(email="taken@example.org", locale="en")
     services.request_password_reset(email=existing.email)
     services.invite_reviewer(actor=admin, name="Expert", email="expert@example.org")
     services.invite_reviewer(actor=admin, name="Ana", email="ana@lisboa.example")
@@ -57,13 +45,7 @@ def test_every_accounts_email_has_a_subject_and_its_links_in_text_and_html(app_c
 
 @pytest.mark.parametrize(("locale", "words"), [("en", "3 days"), ("pt", "3 dias")])
 def test_the_link_lifetime_is_written_in_the_recipients_language(app_context, locale, words):
-    services.register_applicant(
-        name="Ana",
-        email="ana@lisboa.example",
-        password="long enough pw",
-        locale=locale,
-        timezone="Europe/Lisbon",
-    )
+    register(locale=locale)
     [notification] = notifications("verify_email")
 
     text = render_notification(notification).get_body(("plain",)).get_content()

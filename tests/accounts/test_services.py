@@ -19,22 +19,10 @@ from app.db import utcnow
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
 from app.reviews.models import ReviewerProfile
-from tests.accounts.helpers import last_link, notifications, path_of
+from tests.accounts.helpers import last_link, notifications, path_of, register
 from tests.factories import PASSWORD, make_admin, make_reviewer, make_user
 
 NEW_PASSWORD = "a brand new passphrase"
-
-
-def register(**overrides):
-    values = {
-        "name": "Ana Lisboa",
-        "email": "ana@lisboa.example",
-        "password": "sufficiently long",
-        "locale": "pt",
-        "timezone": "Europe/Lisbon",
-    }
-    values.update(overrides)
-    return services.register_applicant(**values)
 
 
 def audit_actions(user_id: int) -> list[str]:

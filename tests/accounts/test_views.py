@@ -698,3 +698,18 @@ def test_a_control_character_in_the_name_is_explained(client):
 
     assert "Use letters, digits and punctuation only." in response.get_data(as_text=True)
     assert user_by_email("ana@lisboa.example") is None
+
+
+def test_the_list_offers_deactivation_to_others_and_reactivation_to_the_deactivated(client):
+    admin = make_admin(email="boss@example.org", name="Boss")
+    active = make_user(name="Ana Lisboa")
+    inactive = make_user(name="Tom Cardiff", active=False)
+    db.session.commit()
+    log_in(client, "boss@example.org")
+
+    page = client.get("/admin/people").get_data(as_text=True)
+
+    assert f"/admin/people/{active.id}/deactivate" in page
+    assert f"/admin/people/{inactive.id}/reactivate" in page
+    assert f"/admin/people/{admin.id}/deactivate" not in page
+    assert "Deactivated" in page
