@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -107,6 +108,17 @@ def _show_error(form, error: DomainError) -> None:
         flash(error.message, "error")
 
 
+def _attempt(form, call: Callable[[], Any]) -> tuple[bool, Any]:
+    """Run one service and commit; when a rule says no, its message goes on the form."""
+    try:
+        result = call()
+    except DomainError as error:
+        _show_error(form, error)
+        return False, None
+    db.session.commit()
+    return True, result
+
+
 def _link_problem(error: DomainError):
     db.session.rollback()
     return render_template("accounts/link_problem.html", message=error.message), 400
@@ -137,18 +149,17 @@ def _email_link_page(service: Callable, template: str, done_message: Callable[[s
 def register():
     form = RegistrationForm()
     if form.validate_on_submit():
-        try:
-            services.register_applicant(
+        done, _user = _attempt(
+            form,
+            lambda: services.register_applicant(
                 name=form.name.data,
                 email=form.email.data,
                 password=form.password.data,
                 locale=form.locale.data,
                 timezone=form.timezone.data,
-            )
-        except DomainError as error:
-            _show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+        )
+        if done:
             # The same words whether the address was new or already known.
             flash(
                 _(
@@ -299,18 +310,17 @@ def settings():
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
-        try:
-            services.update_profile(
+        done, _result = _attempt(
+            form,
+            lambda: services.update_profile(
                 actor=user,
                 user=user,
                 name=form.name.data,
                 locale=form.locale.data,
                 timezone=form.timezone.data,
-            )
-        except DomainError as error:
-            _show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+        )
+        if done:
             flash(_("Your settings are saved."), "success")
             return redirect(url_for("accounts.settings"))
     return _settings_page(form, ChangePasswordForm(formdata=None))
@@ -323,17 +333,16 @@ def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(
+        done, _result = _attempt(
+            form,
+            lambda: services.change_password(
                 actor=user,
                 user=user,
                 current_password=form.current_password.data,
                 new_password=form.new_password.data,
-            )
-        except DomainError as error:
-            _show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+        )
+        if done:
             # Every other session ended with the old token; this one carries the new one.
             login_user(user, remember=_keeps_remember_cookie())
             flash(
@@ -372,14 +381,13 @@ def admin_users():
 def invite_reviewer():
     form = InviteReviewerForm()
     if form.validate_on_submit():
-        try:
-            outcome = services.invite_reviewer(
+        done, outcome = _attempt(
+            form,
+            lambda: services.invite_reviewer(
                 actor=current_user, name=form.name.data, email=form.email.data
-            )
-        except DomainError as error:
-            _show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+        )
+        if done:
             if outcome.created or outcome.user.password_hash is None:
                 message = _(
                     "We have sent %(email)s an invitation to review.", email=outcome.user.email

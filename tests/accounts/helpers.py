@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.accounts import services
 from app.extensions import db
 from app.notifications.models import Notification
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_admin
 
 
 def notifications(template: str | None = None, *, to: str | None = None) -> list[Notification]:
@@ -52,3 +52,11 @@ def register(**overrides):
     }
     values.update(overrides)
     return services.register_applicant(**values)
+
+
+def log_in_as_administrator(client, **fields):
+    """An administrator (boss@example.org) logged in on this client."""
+    admin = make_admin(email="boss@example.org", **fields)
+    db.session.commit()
+    log_in(client, admin.email)
+    return admin

@@ -12,7 +12,14 @@ from app.accounts.models import Role, User
 from app.accounts.passwords import verify_password
 from app.db import utcnow
 from app.extensions import db
-from tests.accounts.helpers import is_logged_in, last_link, log_in, notifications, path_of
+from tests.accounts.helpers import (
+    is_logged_in,
+    last_link,
+    log_in,
+    log_in_as_administrator,
+    notifications,
+    path_of,
+)
 from tests.factories import PASSWORD, make_admin, make_reviewer, make_user
 from tests.querycount import count_queries
 
@@ -240,9 +247,7 @@ def test_the_login_page_keeps_next_from_the_address_bar(client):
 
 
 def test_a_logged_in_visitor_of_the_login_page_goes_to_their_own_pages(client):
-    make_admin(email="boss@example.org")
-    db.session.commit()
-    log_in(client, "boss@example.org")
+    log_in_as_administrator(client)
 
     response = client.get("/login")
 
@@ -449,9 +454,7 @@ def test_reset_requests_are_throttled_per_account(client, app, monkeypatch):
 
 
 def test_an_administrator_invites_a_reviewer_who_sets_a_password(client, app):
-    make_admin(email="boss@example.org")
-    db.session.commit()
-    log_in(client, "boss@example.org")
+    log_in_as_administrator(client)
 
     response = client.post(
         "/admin/people/invite", data={"name": "Expert", "email": "Expert@Example.org"}
@@ -467,9 +470,7 @@ def test_an_administrator_invites_a_reviewer_who_sets_a_password(client, app):
 
 
 def test_inviting_with_a_bad_email_shows_the_error_on_the_form(client):
-    make_admin(email="boss@example.org")
-    db.session.commit()
-    log_in(client, "boss@example.org")
+    log_in_as_administrator(client)
 
     response = client.post("/admin/people/invite", data={"name": "Expert", "email": "expert@"})
 
@@ -478,10 +479,8 @@ def test_inviting_with_a_bad_email_shows_the_error_on_the_form(client):
 
 
 def test_inviting_an_existing_reviewer_shows_why_on_the_form(client):
-    make_admin(email="boss@example.org")
     make_reviewer(email="expert@example.org")
-    db.session.commit()
-    log_in(client, "boss@example.org")
+    log_in_as_administrator(client)
 
     response = client.post(
         "/admin/people/invite", data={"name": "Expert", "email": "expert@example.org"}
@@ -568,11 +567,9 @@ def test_a_wrong_current_password_is_a_form_error(client):
 
 
 def test_the_list_of_people_searches_and_filters(client):
-    make_admin(email="boss@example.org", name="Boss")
     make_user(name="Ana Lisboa", email="ana@lisboa.example")
     make_reviewer(name="Rita Reviewer", email="rita@example.org")
-    db.session.commit()
-    log_in(client, "boss@example.org")
+    log_in_as_administrator(client, name="Boss")
 
     by_name = client.get("/admin/people?q=lisboa").get_data(as_text=True)
     by_role = client.get("/admin/people?role=reviewer").get_data(as_text=True)
@@ -584,11 +581,9 @@ def test_the_list_of_people_searches_and_filters(client):
 
 
 def test_the_list_of_people_pages_and_keeps_the_search(client):
-    make_admin(email="boss@example.org", name="Boss")
     for number in range(55):
         make_user(name=f"Person {number:02d}", email=f"person{number}@example.org")
-    db.session.commit()
-    log_in(client, "boss@example.org")
+    log_in_as_administrator(client, name="Boss")
 
     first = client.get("/admin/people?q=person").get_data(as_text=True)
     second = client.get("/admin/people?q=person&page=2").get_data(as_text=True)
@@ -599,9 +594,7 @@ def test_the_list_of_people_pages_and_keeps_the_search(client):
 
 
 def test_the_list_of_people_takes_the_same_number_of_queries_for_few_or_many(client):
-    make_admin(email="boss@example.org", name="Boss")
-    db.session.commit()
-    log_in(client, "boss@example.org")
+    log_in_as_administrator(client, name="Boss")
 
     def queries() -> int:
         with count_queries() as counted:
@@ -636,9 +629,7 @@ def test_an_administrator_deactivates_someone_and_their_session_ends(app):
 
 
 def test_an_administrator_cannot_deactivate_themselves_on_the_page(client):
-    admin = make_admin(email="boss@example.org")
-    db.session.commit()
-    log_in(client, "boss@example.org")
+    admin = log_in_as_administrator(client)
 
     response = client.post(f"/admin/people/{admin.id}/deactivate", follow_redirects=True)
 
@@ -648,9 +639,7 @@ def test_an_administrator_cannot_deactivate_themselves_on_the_page(client):
 
 
 def test_deactivating_someone_who_does_not_exist_is_a_404(client):
-    make_admin(email="boss@example.org")
-    db.session.commit()
-    log_in(client, "boss@example.org")
+    log_in_as_administrator(client)
 
     assert client.post("/admin/people/999999/deactivate").status_code == 404
 
@@ -686,9 +675,7 @@ def test_bad_input_in_the_account_forms_is_never_a_server_error(client, path, da
     ["?q=%00", "?page=99999999999999999999999", "?page=abc", "?role=%00", "?q=" + "x" * 5000],
 )
 def test_odd_searches_in_the_list_of_people_are_never_a_server_error(client, query):
-    make_admin(email="boss@example.org")
-    db.session.commit()
-    log_in(client, "boss@example.org")
+    log_in_as_administrator(client)
 
     assert client.get("/admin/people" + query).status_code == 200
 
@@ -701,11 +688,9 @@ def test_a_control_character_in_the_name_is_explained(client):
 
 
 def test_the_list_offers_deactivation_to_others_and_reactivation_to_the_deactivated(client):
-    admin = make_admin(email="boss@example.org", name="Boss")
     active = make_user(name="Ana Lisboa")
     inactive = make_user(name="Tom Cardiff", active=False)
-    db.session.commit()
-    log_in(client, "boss@example.org")
+    admin = log_in_as_administrator(client)
 
     page = client.get("/admin/people").get_data(as_text=True)
 
