@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from celery import Celery, Task
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -29,8 +29,11 @@ def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             # A fresh app context gives the task its own database session, even when it
-            # runs in-process right after the web request's commit.
-            with app.app_context():
+            # runs in-process right after the web request's commit. Called where a Flask
+            # app is already active (in-process dispatch, a test), the task runs in that
+            # app: shared tasks resolve to whichever Celery app was created last.
+            flask_app = current_app._get_current_object() if has_app_context() else app
+            with flask_app.app_context():
                 return self.run(*args, **kwargs)
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
