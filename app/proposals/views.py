@@ -30,6 +30,7 @@ from app.calls.services import ensure_accepting_proposals
 from app.errors import DomainError
 from app.extensions import db
 from app.proposals import queries, sections, services, storage
+from app.proposals.continents import CONTINENT_LABELS
 from app.proposals.forms import (
     ATTACHMENT_KIND_LABELS,
     ClarificationAnswerForm,
@@ -92,18 +93,22 @@ def _json_error(status: int, code: str, message: str, **extra):
     return jsonify(error={"code": code, "message": message, **extra}), status
 
 
+def _session_ended():
+    return _json_error(
+        401,
+        "login_required",
+        _("Your session has ended. Log in again in a new tab; your text is kept here."),
+        login_url=url_for("accounts.login"),
+    )
+
+
 def json_login_required(view):
     """Like login_required, but an expired session gets 401 JSON the page can act on."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
-            return _json_error(
-                401,
-                "login_required",
-                _("Your session has ended. Log in again in a new tab; your text is kept here."),
-                login_url=url_for("accounts.login"),
-            )
+            return _session_ended()
         return view(*args, **kwargs)
 
     return wrapper
@@ -114,12 +119,7 @@ def _csrf_error(error: CSRFError):
     # An autosave from a page whose session ended: say so, so the page can keep the text.
     if request.endpoint == "proposals.autosave":
         if not current_user.is_authenticated:
-            return _json_error(
-                401,
-                "login_required",
-                _("Your session has ended. Log in again in a new tab; your text is kept here."),
-                login_url=url_for("accounts.login"),
-            )
+            return _session_ended()
         return _json_error(400, "csrf_expired", _("Please try again."))
     return render_template("proposals/csrf_error.html", error=error), 400
 
@@ -343,7 +343,7 @@ def autosave(proposal_id: int, section: str):
 @json_login_required
 def session_status():
     """A fresh CSRF token for a page that outlived its session (after logging in again)."""
-    return jsonify(csrf_token=generate_csrf(), user=current_user.id)
+    return jsonify(csrf_token=generate_csrf())
 
 
 # -- submitting and withdrawing -----------------------------------------------------------------
@@ -643,4 +643,5 @@ def _proposal_labels():
     return {
         "state_labels": {state.value: label for state, label in sections.STATE_LABELS.items()},
         "attachment_labels": {kind.value: label for kind, label in ATTACHMENT_KIND_LABELS.items()},
+        "continent_labels": CONTINENT_LABELS,
     }

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from typing import Any
 
+from sqlalchemy import func, select
+
+from app.accounts.models import User
 from app.calls.models import Call
 from app.extensions import db
-from app.proposals.models import Partner, PartnerKind, Proposal, ProposalState
+from app.proposals import services
+from app.proposals.models import (
+    Attachment,
+    AttachmentKind,
+    Partner,
+    PartnerKind,
+    Proposal,
+    ProposalState,
+)
 from app.proposals.sections import SectionInput
 from tests.factories import make_proposal
 
@@ -124,3 +136,25 @@ def log_in(client, user) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = user.session_token
         session["_fresh"] = True
+
+
+def attach(
+    proposal: Proposal,
+    data: bytes | None = None,
+    *,
+    name: str = "letter.pdf",
+    kind: AttachmentKind = AttachmentKind.LETTER_OF_SUPPORT,
+    actor: User | None = None,
+) -> Attachment:
+    """Upload a file through the service, as the proposal's owner unless told otherwise."""
+    return services.add_attachment(
+        actor=actor or db.session.get(User, proposal.owner_id),
+        proposal=proposal,
+        stream=io.BytesIO(minimal_pdf() if data is None else data),
+        filename=name,
+        kind=kind,
+    )
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import os
 import time
 
 from app.extensions import db
-from app.proposals import services, storage
-from app.proposals.models import AttachmentKind
+from app.proposals import storage
 from tests.factories import make_call, make_proposal, make_user
-from tests.proposals.helpers import minimal_pdf, minimal_png
-
-
-def _attach(proposal, owner, data, name):
-    return services.add_attachment(
-        actor=owner,
-        proposal=proposal,
-        stream=io.BytesIO(data),
-        filename=name,
-        kind=AttachmentKind.OTHER,
-    )
+from tests.proposals.helpers import attach, minimal_pdf, minimal_png
 
 
 def test_a_clean_folder_is_reported_clean(app):
     owner = make_user()
-    _attach(make_proposal(call=make_call(), owner=owner), owner, minimal_pdf(), "a.pdf")
+    attach(make_proposal(call=make_call(), owner=owner), name="a.pdf")
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["check-attachment-files"])
     assert result.exit_code == 0
@@ -35,8 +23,8 @@ def test_a_clean_folder_is_reported_clean(app):
 def test_missing_altered_and_orphan_files_are_reported_and_old_orphans_removed(app):
     owner = make_user()
     proposal = make_proposal(call=make_call(), owner=owner)
-    missing = _attach(proposal, owner, minimal_pdf(), "a.pdf")
-    altered = _attach(proposal, owner, minimal_png(), "b.png")
+    missing = attach(proposal, name="a.pdf")
+    altered = attach(proposal, minimal_png(), name="b.png")
     db.session.commit()
     storage.path_for(missing.stored_name).unlink()
     storage.path_for(altered.stored_name).write_bytes(b"\x89PNG\r\n\x1a\nchanged")

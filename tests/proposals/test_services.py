@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.calls.models import CallState, EligibilityQuestion
@@ -26,16 +25,14 @@ from app.proposals.models import (
 )
 from tests.factories import make_admin, make_call, make_proposal, make_reviewer, make_user
 from tests.proposals.helpers import (
+    attach,
     complete_proposal,
+    count,
     minimal_jpeg,
     minimal_pdf,
     minimal_png,
     section_input,
 )
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def notifications(template: str) -> list[Notification]:
@@ -568,13 +565,7 @@ def _write(kind: str, city, proposal):
             actor=city, proposal=proposal, expected_version=proposal.version
         )
     if kind == "upload":
-        return services.add_attachment(
-            actor=city,
-            proposal=proposal,
-            stream=io.BytesIO(minimal_pdf()),
-            filename="letter.pdf",
-            kind=AttachmentKind.LETTER_OF_SUPPORT,
-        )
+        return attach(proposal, name="letter.pdf")
     if kind == "delete":
         attachment = proposal.attachments[0]
         return services.delete_attachment(actor=city, proposal=proposal, attachment=attachment)
@@ -591,13 +582,7 @@ def deadline_setup(city, time_machine):
     closes_at = utcnow().replace(microsecond=0) + timedelta(days=2)
     call = make_call(closes_at=closes_at)
     proposal = complete_proposal(call=call, owner=city)
-    services.add_attachment(
-        actor=city,
-        proposal=proposal,
-        stream=io.BytesIO(minimal_pdf()),
-        filename="plan.pdf",
-        kind=AttachmentKind.VENUE_PLAN,
-    )
+    attach(proposal, name="plan.pdf", kind=AttachmentKind.VENUE_PLAN)
     db.session.refresh(proposal)
     return call, proposal
 
@@ -661,13 +646,7 @@ def test_pdf_png_and_jpeg_files_are_kept_with_their_checksum(
 ):
     proposal = make_proposal(call=call, owner=city)
     data = maker()
-    attachment = services.add_attachment(
-        actor=city,
-        proposal=proposal,
-        stream=io.BytesIO(data),
-        filename=filename,
-        kind=AttachmentKind.LETTER_OF_SUPPORT,
-    )
+    attachment = attach(proposal, data, name=filename)
     assert attachment.content_type == content_type
     assert attachment.size_bytes == len(data)
     assert attachment.original_name == filename
@@ -693,13 +672,7 @@ def test_pdf_png_and_jpeg_files_are_kept_with_their_checksum(
 def test_a_file_is_judged_by_its_content_not_its_name(city, call, data):
     proposal = make_proposal(call=call, owner=city)
     with pytest.raises(DomainError) as refused:
-        services.add_attachment(
-            actor=city,
-            proposal=proposal,
-            stream=io.BytesIO(data),
-            filename="letter.pdf",
-            kind=AttachmentKind.LETTER_OF_SUPPORT,
-        )
+        attach(proposal, data, name="letter.pdf")
     assert refused.value.code == "file_type_not_allowed"
 
 
@@ -707,12 +680,10 @@ def test_a_file_over_the_per_file_limit_is_refused(city):
     call = make_call(max_attachment_bytes=1000, max_attachments_total_bytes=5000)
     proposal = make_proposal(call=call, owner=city)
     with pytest.raises(DomainError) as refused:
-        services.add_attachment(
-            actor=city,
-            proposal=proposal,
-            stream=io.BytesIO(minimal_pdf() + b"\n" * 1000),
-            filename="big.pdf",
-            kind=AttachmentKind.OTHER,
+        attach(
+            proposal,
+            minimal_pdf() + b"\n" * 1000,
+            name="big.pdf",
         )
     assert refused.value.code == "file_too_large"
 
@@ -724,75 +695,33 @@ def test_the_total_size_of_attachments_is_limited(city):
     )
     proposal = make_proposal(call=call, owner=city)
     for _ in range(2):
-        services.add_attachment(
-            actor=city,
-            proposal=proposal,
-            stream=io.BytesIO(pdf),
-            filename="a.pdf",
-            kind=AttachmentKind.OTHER,
-        )
+        attach(proposal, pdf, name="a.pdf")
     with pytest.raises(DomainError) as refused:
-        services.add_attachment(
-            actor=city,
-            proposal=proposal,
-            stream=io.BytesIO(pdf),
-            filename="c.pdf",
-            kind=AttachmentKind.OTHER,
-        )
+        attach(proposal, pdf, name="c.pdf")
     assert refused.value.code == "attachments_total_too_large"
 
 
 def test_the_number_of_attachments_is_limited_and_removed_files_do_not_count(city):
     call = make_call(max_attachments=1)
     proposal = make_proposal(call=call, owner=city)
-    first = services.add_attachment(
-        actor=city,
-        proposal=proposal,
-        stream=io.BytesIO(minimal_pdf()),
-        filename="a.pdf",
-        kind=AttachmentKind.OTHER,
-    )
+    first = attach(proposal, name="a.pdf")
     with pytest.raises(DomainError) as refused:
-        services.add_attachment(
-            actor=city,
-            proposal=proposal,
-            stream=io.BytesIO(minimal_png()),
-            filename="b.png",
-            kind=AttachmentKind.OTHER,
-        )
+        attach(proposal, minimal_png(), name="b.png")
     assert refused.value.code == "too_many_attachments"
     services.delete_attachment(actor=city, proposal=proposal, attachment=first)
-    services.add_attachment(
-        actor=city,
-        proposal=proposal,
-        stream=io.BytesIO(minimal_png()),
-        filename="b.png",
-        kind=AttachmentKind.OTHER,
-    )
+    attach(proposal, minimal_png(), name="b.png")
 
 
 def test_an_empty_file_is_refused(city, call):
     proposal = make_proposal(call=call, owner=city)
     with pytest.raises(DomainError) as refused:
-        services.add_attachment(
-            actor=city,
-            proposal=proposal,
-            stream=io.BytesIO(b""),
-            filename="empty.pdf",
-            kind=AttachmentKind.OTHER,
-        )
+        attach(proposal, b"", name="empty.pdf")
     assert refused.value.code == "file_empty"
 
 
 def test_removing_an_attachment_keeps_the_row_and_the_file(city, call):
     proposal = make_proposal(call=call, owner=city)
-    attachment = services.add_attachment(
-        actor=city,
-        proposal=proposal,
-        stream=io.BytesIO(minimal_pdf()),
-        filename="a.pdf",
-        kind=AttachmentKind.OTHER,
-    )
+    attachment = attach(proposal, name="a.pdf")
     services.delete_attachment(actor=city, proposal=proposal, attachment=attachment)
     assert attachment.deleted_at is not None
     assert storage.path_for(attachment.stored_name).is_file()
@@ -802,13 +731,7 @@ def test_removing_an_attachment_keeps_the_row_and_the_file(city, call):
 
 def test_an_uploaded_name_cannot_reach_outside_or_lie_about_its_type(city, call):
     proposal = make_proposal(call=call, owner=city)
-    attachment = services.add_attachment(
-        actor=city,
-        proposal=proposal,
-        stream=io.BytesIO(minimal_pdf()),
-        filename='..\\..\\evil";\r\nX-Header: 1.exe',
-        kind=AttachmentKind.OTHER,
-    )
+    attachment = attach(proposal, name='..\\..\\evil";\r\nX-Header: 1.exe')
     assert attachment.original_name == "evilX-Header 1.pdf"
     assert "\n" not in attachment.original_name
 

@@ -8,9 +8,8 @@ from datetime import timedelta
 
 import pytest
 from flask import g
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app.accounts.models import User
 from app.calls.models import EligibilityQuestion
 from app.db import utcnow
 from app.extensions import db
@@ -33,11 +32,7 @@ from tests.factories import (
     make_reviewer,
     make_user,
 )
-from tests.proposals.helpers import complete_proposal, log_in, minimal_pdf
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+from tests.proposals.helpers import attach, complete_proposal, count, log_in, minimal_pdf
 
 
 @pytest.fixture
@@ -546,13 +541,7 @@ def test_removing_a_file_hides_it_from_the_city(city_client, draft):
 @pytest.fixture
 def submitted_with_file(call, city):
     proposal = complete_proposal(call=call, owner=city, state=ProposalState.SUBMITTED)
-    attachment = services.add_attachment(
-        actor=city,
-        proposal=proposal,
-        stream=io.BytesIO(minimal_pdf()),
-        filename="plan.pdf",
-        kind=AttachmentKind.VENUE_PLAN,
-    )
+    attachment = attach(proposal, name="plan.pdf", kind=AttachmentKind.VENUE_PLAN, actor=city)
     db.session.commit()
     return proposal, attachment
 
@@ -644,13 +633,7 @@ def test_another_citys_ids_are_not_found_on_every_route(client, submitted_with_f
 
 def test_an_attachment_id_of_another_proposal_is_not_found(city_client, draft, call):
     other = complete_proposal(call=call)
-    attachment = services.add_attachment(
-        actor=db.session.get(User, other.owner_id),
-        proposal=other,
-        stream=io.BytesIO(minimal_pdf()),
-        filename="theirs.pdf",
-        kind=AttachmentKind.OTHER,
-    )
+    attachment = attach(other, name="theirs.pdf")
     db.session.commit()
     assert city_client.get(f"/proposals/{draft.id}/attachments/{attachment.id}").status_code == 404
 
@@ -709,13 +692,7 @@ def test_an_administrator_asks_a_question_from_the_proposal_page(client, call, c
 
 def _fill_history(proposal, city, admin, times: int) -> None:
     for number in range(times):
-        services.add_attachment(
-            actor=city,
-            proposal=proposal,
-            stream=io.BytesIO(minimal_pdf(f"Letter {number}")),
-            filename=f"letter-{number}.pdf",
-            kind=AttachmentKind.LETTER_OF_SUPPORT,
-        )
+        attach(proposal, minimal_pdf(f"Letter {number}"), name=f"letter-{number}.pdf", actor=city)
         services.save_section(
             actor=city,
             proposal=proposal,
