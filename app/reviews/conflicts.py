@@ -85,8 +85,8 @@ def automatic_conflicts(
     proposals: Iterable[ProposalFacts],
     same_country: bool,
     same_city: bool,
-) -> dict[tuple[int, int], str]:
-    """(proposal id, reviewer id) -> the reason, for every pair a rule catches.
+) -> dict[tuple[int, int], tuple[str, str]]:
+    """(proposal id, reviewer id) -> (rule, value), for every pair a rule catches.
 
     Indexed by affiliation, so a call of thousands of proposals costs one pass, not a
     product of proposals and reviewers.
@@ -107,40 +107,37 @@ def automatic_conflicts(
         for domain in reviewer.email_domains:
             by_domain[domain].append(reviewer.id)
 
-    found: dict[tuple[int, int], str] = {}
+    found: dict[tuple[int, int], tuple[str, str]] = {}
 
-    def catch(proposal_id: int, reviewer_ids_: Iterable[int], reason: str) -> None:
+    def catch(proposal_id: int, reviewer_ids_: Iterable[int], kind: str, value: str) -> None:
         for reviewer_id in reviewer_ids_:
-            found.setdefault((proposal_id, reviewer_id), reason)
+            found.setdefault((proposal_id, reviewer_id), (kind, value))
 
     for proposal in proposals:
         if proposal.owner_id in reviewer_ids:
-            catch(proposal.id, [proposal.owner_id], _("Their own proposal"))
+            catch(proposal.id, [proposal.owner_id], "own", "")
         for organisation in proposal.organisations:
-            catch(
-                proposal.id,
-                by_organisation.get(organisation, ()),
-                _("Shared organisation: %(name)s", name=organisation),
-            )
+            catch(proposal.id, by_organisation.get(organisation, ()), "organisation", organisation)
         for domain in proposal.email_domains:
-            catch(
-                proposal.id,
-                by_domain.get(domain, ()),
-                _("Shared email domain: %(domain)s", domain=domain),
-            )
+            catch(proposal.id, by_domain.get(domain, ()), "domain", domain)
         if same_city and proposal.city:
-            catch(
-                proposal.id,
-                by_city.get(proposal.city, ()),
-                _("Same city: %(city)s", city=proposal.city),
-            )
+            catch(proposal.id, by_city.get(proposal.city, ()), "city", proposal.city)
         if same_country and proposal.country:
-            catch(
-                proposal.id,
-                by_country.get(proposal.country, ()),
-                _("Same country: %(country)s", country=proposal.country),
-            )
+            catch(proposal.id, by_country.get(proposal.country, ()), "country", proposal.country)
     return found
+
+
+def conflict_reason(kind: str, value: str) -> str:
+    """The reason recorded for an automatic conflict, in the acting user's language."""
+    if kind == "own":
+        return _("Their own proposal")
+    if kind == "organisation":
+        return _("Shared organisation: %(name)s", name=value)
+    if kind == "domain":
+        return _("Shared email domain: %(domain)s", domain=value)
+    if kind == "city":
+        return _("Same city: %(city)s", city=value)
+    return _("Same country: %(country)s", country=value)
 
 
 def load_proposal_facts(proposal_ids: list[int] | None, *, call_id: int) -> list[ProposalFacts]:
@@ -230,23 +227,23 @@ def detect_conflicts(
     if proposal_ids is not None:
         existing_query = existing_query.where(ConflictOfInterest.proposal_id.in_(proposal_ids))
     existing = {tuple(row) for row in db.session.execute(existing_query)}
-    new = {pair: reason for pair, reason in found.items() if pair not in existing}
+    new = {pair: why for pair, why in found.items() if pair not in existing}
     if not new:
         return 0
     now = utcnow()
-    db.session.execute(
-        ConflictOfInterest.__table__.insert(),
-        [
-            {
-                "proposal_id": proposal_id,
-                "reviewer_id": reviewer_id,
-                "source": ConflictSource.AUTOMATIC.value,
-                "reason": reason,
-                "created_at": now,
-            }
-            for (proposal_id, reviewer_id), reason in sorted(new.items())
-        ],
-    )
+    reasons: dict[tuple[str, str], str] = {}
+    rows = [
+        {
+            "proposal_id": proposal_id,
+            "reviewer_id": reviewer_id,
+            "source": ConflictSource.AUTOMATIC.value,
+            "reason": reasons.get(why) or reasons.setdefault(why, conflict_reason(*why)),
+            "created_at": now,
+        }
+        for (proposal_id, reviewer_id), why in sorted(new.items())
+    ]
+    # One executemany (batched by the driver), not one ORM object per conflict.
+    db.session.execute(ConflictOfInterest.__table__.insert(), rows)
     end_conflicted_assignments(pairs=list(new), reason=_("Conflict of interest found"))
     record_audit(
         actor_id=None,

@@ -287,10 +287,13 @@ def assign_pairs(
         raise DomainError(_("Choose at least one reviewer and proposal."), code="nothing_chosen")
     proposal_ids = {p for p, _r in pairs}
     reviewer_ids = {r for _p, r in pairs}
+    # Only the columns the checks read: a proposal's answers can be long.
     proposals = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Proposal).where(Proposal.id.in_(proposal_ids), Proposal.call_id == call.id)
+        row.id: row
+        for row in db.session.execute(
+            select(Proposal.id, Proposal.state, Proposal.city).where(
+                Proposal.id.in_(proposal_ids), Proposal.call_id == call.id
+            )
         )
     }
     reviewers = _active_reviewers(reviewer_ids)
@@ -350,19 +353,37 @@ def assign_pairs(
         raise DomainError(_("These reviewers are already assigned."), code="already_assigned")
 
     now = utcnow()
-    made = []
+    values = {
+        "state": AssignmentState.ASSIGNED,
+        "declined_reason": None,
+        "assigned_at": now,
+        "assigned_by_id": actor.id if actor else None,
+        "due_at": call.review_deadline,
+    }
+    fresh = []
     for proposal_id, reviewer_id in to_make:
         assignment = existing.get((proposal_id, reviewer_id))
         if assignment is None:
-            assignment = Assignment(proposal_id=proposal_id, reviewer_id=reviewer_id)
-            db.session.add(assignment)
-        assignment.state = AssignmentState.ASSIGNED
-        assignment.declined_reason = None
-        assignment.assigned_at = now
-        assignment.assigned_by_id = actor.id if actor else None
-        assignment.due_at = call.review_deadline
-        made.append(assignment)
+            fresh.append({"proposal_id": proposal_id, "reviewer_id": reviewer_id, **values})
+        else:
+            for name, value in values.items():
+                setattr(assignment, name, value)
     db.session.flush()
+    if fresh:
+        # A plan of thousands goes in as one executemany, not one ORM object per row.
+        db.session.execute(Assignment.__table__.insert(), fresh)
+    wanted = set(to_make)
+    made = [
+        assignment
+        for assignment in db.session.scalars(
+            select(Assignment).where(
+                Assignment.proposal_id.in_(proposal_ids),
+                Assignment.reviewer_id.in_(reviewer_ids),
+                Assignment.assigned_at == now,
+            )
+        )
+        if (assignment.proposal_id, assignment.reviewer_id) in wanted
+    ]
     record_audit(
         actor_id=actor.id if actor else None,
         action=f"assignments.{source}",
