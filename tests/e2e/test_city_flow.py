@@ -58,6 +58,14 @@ class Server:
         with sqlite3.connect(self.database) as connection:
             return connection.execute(query, parameters).fetchall()
 
+    def region_of(self, email: str) -> str:
+        [(region,)] = self.rows(
+            "SELECT region FROM proposals JOIN users ON users.id = proposals.owner_id "
+            "WHERE users.email = ?",
+            email,
+        )
+        return region
+
     def context_of(self, template: str, recipient: str) -> dict:
         [(context,)] = self.rows(
             "SELECT context FROM notifications WHERE template = ? AND recipient_email = ?",
@@ -314,9 +322,28 @@ def test_typed_text_survives_a_lost_connection_a_reload_and_an_ended_session(con
 
     page.reload()
     expect(page.locator("#region")).to_have_value("Norte (typed after the session ended)")
-    [(region,)] = server.rows(
-        "SELECT region FROM proposals JOIN users ON users.id = proposals.owner_id "
-        "WHERE users.email = ?",
-        email,
-    )
-    assert region == "Norte (typed after the session ended)"
+    assert server.region_of(email) == "Norte (typed after the session ended)"
+
+
+def test_two_tabs_never_overwrite_each_other_silently(context, server):
+    from playwright.sync_api import expect
+
+    first = context.new_page()
+    email = "ines@faro.example"
+    register_and_log_in(first, server, name="Inês Faro", email=email)
+    start_proposal(first, server)
+    second = context.new_page()
+    second.goto(first.url)
+
+    first.fill("#region", "Algarve (first tab)")
+    wait_until_autosaved(first)
+    second.fill("#region", "Algarve (second tab)")
+    notice = second.locator("#autosave-notice")
+    expect(notice).to_contain_text("changed elsewhere")
+    expect(notice).to_contain_text("Algarve (first tab)")
+    expect(notice).to_contain_text("Algarve (second tab)")
+    assert server.region_of(email) == "Algarve (first tab)"
+
+    second.get_by_role("button", name="Keep my version").click()
+    wait_until_autosaved(second)
+    assert server.region_of(email) == "Algarve (second tab)"
