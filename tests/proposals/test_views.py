@@ -748,3 +748,15 @@ def test_the_status_page_loads_in_a_constant_number_of_queries(client):
         assert response.status_code == 200
         counts.append(counted.count)
     assert counts[0] == counts[1], counts
+
+
+def test_after_the_deadline_the_form_can_be_read_but_not_changed(
+    city_client, closing_draft, time_machine
+):
+    time_machine.move_to(closing_draft.call.closes_at, tick=False)
+    page = city_client.get(section_url(closing_draft)).get_data(as_text=True)
+    assert "can only be read" in page
+    assert 'value="Lisbon"' in page
+    assert re.search(r'<input[^>]*disabled[^>]*id="city"|<input[^>]*id="city"[^>]*disabled', page)
+    assert "data-autosave-url" not in page
+    assert ">Save</button>" not in page.replace("\n", "").replace("  ", "")
