@@ -221,13 +221,7 @@ def create_call(
     ]
     db.session.add(call)
     db.session.flush()
-    record_audit(
-        actor_id=actor.id if actor else None,
-        action="call.created",
-        object_type="call",
-        object_id=call.id,
-        details={"slug": slug},
-    )
+    _audit_call(actor, call, "call.created", slug=slug)
     return call
 
 
@@ -239,6 +233,33 @@ def _audit_value(value: Any) -> Any:
     return value
 
 
+def _changed_values(obj: object, changes: dict[str, Any]) -> dict[str, list[Any]]:
+    """{name: [old, new]} for each change that really changes something (for the audit)."""
+    return {
+        name: [_audit_value(getattr(obj, name)), _audit_value(value)]
+        for name, value in changes.items()
+        if getattr(obj, name) != value
+    }
+
+
+def _audit_call(actor: User | None, call: Call, action: str, **details: Any) -> None:
+    record_audit(
+        actor_id=actor.id if actor else None,
+        action=action,
+        object_type="call",
+        object_id=call.id,
+        details=details,
+    )
+
+
+def _save_part(actor: User, call: Call, action: str, **details: Any) -> None:
+    """A criterion or eligibility question changed: that is a new version of the call
+    (the public page cache keys on `updated_at`); flush and audit it."""
+    call.updated_at = utcnow()
+    db.session.flush()
+    _audit_call(actor, call, action, **details)
+
+
 def update_call(*, actor: User, call: Call, **changes: Any) -> Call:
     """Change a call's settings; the audit entry records each changed value, old and new."""
     unknown = set(changes) - CALL_SETTINGS
@@ -246,23 +267,13 @@ def update_call(*, actor: User, call: Call, **changes: Any) -> Call:
         raise TypeError(f"update_call() got unknown settings: {sorted(unknown)}")
     merged = {name: getattr(call, name) for name in CALL_SETTINGS} | changes
     _validate_call(merged, call_id=call.id)
-    changed = {
-        name: [_audit_value(getattr(call, name)), _audit_value(value)]
-        for name, value in changes.items()
-        if getattr(call, name) != value
-    }
+    changed = _changed_values(call, changes)
     if not changed:
         return call
     for name, value in changes.items():
         setattr(call, name, value)
     db.session.flush()
-    record_audit(
-        actor_id=actor.id,
-        action="call.updated",
-        object_type="call",
-        object_id=call.id,
-        details={"changed": changed},
-    )
+    _audit_call(actor, call, "call.updated", changed=changed)
     return call
 
 
@@ -320,13 +331,8 @@ def _change_state(*, actor: User | None, call: Call, action: str, **details: Any
     previous = call.state
     call.state = target
     db.session.flush()
-    record_audit(
-        actor_id=actor.id if actor else None,
-        action=f"call.{target.value}",
-        object_type="call",
-        object_id=call.id,
-        details={"from": previous.value, "to": target.value, **details},
-    )
+    moved = {"from": previous.value, "to": target.value}
+    _audit_call(actor, call, f"call.{target.value}", **moved, **details)
     return call
 
 
@@ -404,67 +410,57 @@ def close_due_calls(*, now: datetime | None = None) -> list[Call]:
 
 
 def _queue_call_closed_notifications(call: Call) -> None:
-    default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
-    call_url = external_url("calls.public_call", slug=call.slug)
+    """One message per city with a submitted proposal, one per administrator."""
+    recipient = select(User.id, User.email, User.name, User.locale).where(User.active.is_(True))
     cities = db.session.execute(
-        select(User.id, User.email, User.name, User.locale)
-        .where(
-            User.active.is_(True),
+        recipient.where(
             exists().where(
                 Proposal.owner_id == User.id,
                 Proposal.call_id == call.id,
                 Proposal.state.in_(SUBMITTED_STATES),
-            ),
-        )
+            )
+        ).order_by(User.id)
+    ).all()
+    administrators = db.session.execute(
+        recipient.join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMINISTRATOR)
         .order_by(User.id)
     ).all()
-    proposals_url = external_url("proposals.my_proposals")
-    for user in cities:
-        queue_notification(
-            recipient_email=user.email,
-            recipient_id=user.id,
-            locale=user.locale or default_locale,
-            template="call_closed",
-            dedup_key=f"call-closed:{call.id}:city:{user.id}",
-            call_id=call.id,
-            context={
-                "audience": "city",
-                "recipient_name": user.name,
-                "call_title": call.title,
-                "call_url": call_url,
-                "proposals_url": proposals_url,
-            },
-        )
     submitted = db.session.scalar(
         select(func.count(Proposal.id)).where(
             Proposal.call_id == call.id, Proposal.state.in_(SUBMITTED_STATES)
         )
     )
-    administrators = db.session.execute(
-        select(User.id, User.email, User.name, User.locale)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.ADMINISTRATOR, User.active.is_(True))
-        .order_by(User.id)
-    ).all()
-    admin_url = external_url("calls.admin_proposals", call_id=call.id)
-    for user in administrators:
-        queue_notification(
-            recipient_email=user.email,
-            recipient_id=user.id,
-            locale=user.locale or default_locale,
-            template="call_closed",
-            dedup_key=f"call-closed:{call.id}:administrator:{user.id}",
-            call_id=call.id,
-            context={
-                "audience": "administrator",
-                "recipient_name": user.name,
-                "call_title": call.title,
-                "call_url": call_url,
-                "proposals_url": admin_url,
+    audiences = (
+        ("city", cities, {"proposals_url": external_url("proposals.my_proposals")}),
+        (
+            "administrator",
+            administrators,
+            {
+                "proposals_url": external_url("calls.admin_proposals", call_id=call.id),
                 "submitted_count": submitted,
                 "city_count": len(cities),
             },
-        )
+        ),
+    )
+    call_url = external_url("calls.public_call", slug=call.slug)
+    for audience, recipients, context in audiences:
+        for user in recipients:
+            queue_notification(
+                recipient_email=user.email,
+                recipient_id=user.id,
+                locale=user.locale,  # None: the outbox picks the recipient's or the default
+                template="call_closed",
+                dedup_key=f"call-closed:{call.id}:{audience}:{user.id}",
+                call_id=call.id,
+                context={
+                    "audience": audience,
+                    "recipient_name": user.name,
+                    "call_title": call.title,
+                    "call_url": call_url,
+                    **context,
+                },
+            )
 
 
 # --- criteria ---------------------------------------------------------------------------
@@ -594,14 +590,9 @@ def add_criterion(
     criterion = Criterion(key=_criterion_key(call, values["name"]), **values)
     call.criteria.append(criterion)
     _renumber(call.criteria)
-    _touch(call)
     db.session.flush()
-    record_audit(
-        actor_id=actor.id,
-        action="criterion.added",
-        object_type="call",
-        object_id=call.id,
-        details={"criterion_id": criterion.id, "key": criterion.key, "values": values},
+    _save_part(
+        actor, call, "criterion.added", criterion_id=criterion.id, key=criterion.key, values=values
     )
     return criterion
 
@@ -625,11 +616,7 @@ def update_criterion(*, actor: User, criterion: Criterion, **changes: Any) -> Cr
         changes["name"] = (changes["name"] or "").strip()
     values = _criterion_values(criterion) | changes
     _validate_criterion(call, values, criterion=criterion)
-    changed = {
-        name: [getattr(criterion, name), value]
-        for name, value in changes.items()
-        if getattr(criterion, name) != value
-    }
+    changed = _changed_values(criterion, changes)
     if not changed:
         return criterion
     if ("scale_min" in changed or "scale_max" in changed) and _draft_scores_outside(
@@ -645,14 +632,13 @@ def update_criterion(*, actor: User, criterion: Criterion, **changes: Any) -> Cr
         )
     for name, value in changes.items():
         setattr(criterion, name, value)
-    _touch(call)
-    db.session.flush()
-    record_audit(
-        actor_id=actor.id,
-        action="criterion.updated",
-        object_type="call",
-        object_id=call.id,
-        details={"criterion_id": criterion.id, "key": criterion.key, "changed": changed},
+    _save_part(
+        actor,
+        call,
+        "criterion.updated",
+        criterion_id=criterion.id,
+        key=criterion.key,
+        changed=changed,
     )
     return criterion
 
@@ -669,15 +655,7 @@ def remove_criterion(*, actor: User, criterion: Criterion) -> None:
     db.session.execute(delete(Score).where(Score.criterion_id == criterion.id))
     call.criteria.remove(criterion)
     _renumber(call.criteria)
-    _touch(call)
-    db.session.flush()
-    record_audit(
-        actor_id=actor.id,
-        action="criterion.removed",
-        object_type="call",
-        object_id=call.id,
-        details=details,
-    )
+    _save_part(actor, call, "criterion.removed", **details)
 
 
 def move_criterion(*, actor: User, criterion: Criterion, offset: int) -> None:
@@ -685,21 +663,9 @@ def move_criterion(*, actor: User, criterion: Criterion, offset: int) -> None:
     call = criterion.call
     ensure_criteria_editable(call)
     if _move(call.criteria, criterion, offset):
-        _touch(call)
-        db.session.flush()
-        record_audit(
-            actor_id=actor.id,
-            action="criterion.moved",
-            object_type="call",
-            object_id=call.id,
-            details={"criterion_id": criterion.id, "position": criterion.position},
+        _save_part(
+            actor, call, "criterion.moved", criterion_id=criterion.id, position=criterion.position
         )
-
-
-def _touch(call: Call) -> None:
-    """Criteria and questions are part of the call: a change to them is a new version of it
-    (the public page cache keys on `updated_at`)."""
-    call.updated_at = utcnow()
 
 
 def _renumber(items: Sequence[Criterion | EligibilityQuestion]) -> None:
@@ -737,14 +703,9 @@ def add_eligibility_question(
     )
     call.eligibility_questions.append(question)
     _renumber(call.eligibility_questions)
-    _touch(call)
     db.session.flush()
-    record_audit(
-        actor_id=actor.id,
-        action="eligibility_question.added",
-        object_type="call",
-        object_id=call.id,
-        details={"question_id": question.id, "text": question.text},
+    _save_part(
+        actor, call, "eligibility_question.added", question_id=question.id, text=question.text
     )
     return question
 
@@ -760,23 +721,17 @@ def update_eligibility_question(
             changes[name] = (changes[name] or "").strip()
     if "text" in changes:
         _validate_question(changes["text"])
-    changed = {
-        name: [getattr(question, name), value]
-        for name, value in changes.items()
-        if getattr(question, name) != value
-    }
+    changed = _changed_values(question, changes)
     if not changed:
         return question
     for name, value in changes.items():
         setattr(question, name, value)
-    _touch(question.call)
-    db.session.flush()
-    record_audit(
-        actor_id=actor.id,
-        action="eligibility_question.updated",
-        object_type="call",
-        object_id=question.call_id,
-        details={"question_id": question.id, "changed": changed},
+    _save_part(
+        actor,
+        question.call,
+        "eligibility_question.updated",
+        question_id=question.id,
+        changed=changed,
     )
     return question
 
@@ -786,26 +741,16 @@ def remove_eligibility_question(*, actor: User, question: EligibilityQuestion) -
     details = {"question_id": question.id, "text": question.text}
     call.eligibility_questions.remove(question)
     _renumber(call.eligibility_questions)
-    _touch(call)
-    db.session.flush()
-    record_audit(
-        actor_id=actor.id,
-        action="eligibility_question.removed",
-        object_type="call",
-        object_id=call.id,
-        details=details,
-    )
+    _save_part(actor, call, "eligibility_question.removed", **details)
 
 
 def move_eligibility_question(*, actor: User, question: EligibilityQuestion, offset: int) -> None:
     call = question.call
     if _move(call.eligibility_questions, question, offset):
-        _touch(call)
-        db.session.flush()
-        record_audit(
-            actor_id=actor.id,
-            action="eligibility_question.moved",
-            object_type="call",
-            object_id=call.id,
-            details={"question_id": question.id, "position": question.position},
+        _save_part(
+            actor,
+            call,
+            "eligibility_question.moved",
+            question_id=question.id,
+            position=question.position,
         )
