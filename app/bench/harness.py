@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import click
 from flask import Flask
@@ -395,17 +395,38 @@ class CeleryWorker:
 def http_get(
     url: str, *, cookie: str | None = None, timeout: float = 60
 ) -> tuple[int, dict[str, str], bytes]:
+    return http_request("GET", url, cookie=cookie, timeout=timeout)
+
+
+def http_request(
+    method: str,
+    url: str,
+    *,
+    cookie: str | None = None,
+    form: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> tuple[int, dict[str, str], bytes]:
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
         headers = {"Cookie": cookie} if cookie else {}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        connection.request("GET", path or "/", headers=headers)
+        connection.request(method, path or "/", body=body, headers=headers)
         response = connection.getresponse()
-        body = response.read()
-        return response.status, dict(response.getheaders()), body
+        content = response.read()
+        return response.status, dict(response.getheaders()), content
     finally:
         connection.close()
+
+
+def session_cookie(headers: dict[str, str], name: str) -> str | None:
+    """`name=value` from a response's Set-Cookie header, if it sets that cookie."""
+    match = re.search(rf"(?:^|[,\s]){re.escape(name)}=([^;,\s]+)", headers.get("Set-Cookie", ""))
+    return f"{name}={match.group(1)}" if match else None
 
 
 @dataclass
@@ -569,6 +590,8 @@ class BenchContext:
     admin_cookie: str = ""
     output_dir: Path = BASE_DIR / "bench-results"
     notes: list[str] = field(default_factory=list)
+    # The web workers' peak memory (MiB) after each step, to see which one raised it.
+    memory_trace: dict[str, list[float]] = field(default_factory=dict)
 
     def server_env(self) -> dict[str, str]:
         return server_environment(self.database_url)
@@ -663,10 +686,12 @@ def run_bench(
             context.server.start("/healthz")
             context.hello.start("/")
             context.admin_cookie = workloads.admin_cookie(context)
+            context.memory_trace["after start and login"] = context.server.peak_memory_mib()
             for name in selected:
                 click.echo(f"measuring: {name} ...", err=True)
                 rows.extend(_measure(name, getattr(workloads, f"measure_{name}"), context))
                 db.session.rollback()
+                context.memory_trace[f"after {name}"] = context.server.peak_memory_mib()
         finally:
             for server in (context.server, context.hello):
                 if server is not None:
@@ -683,6 +708,7 @@ def run_bench(
         "workload": asdict(summary),
         "rows": [asdict(row) for row in rows],
         "notes": context.notes,
+        "web_worker_peak_mib_after": context.memory_trace,
         "table": table,
     }
     path = _output_path(output)
