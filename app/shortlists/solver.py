@@ -30,8 +30,6 @@ from typing import Any
 
 import numpy as np
 from flask_babel import gettext as _
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array
 
 from app.shortlists.scoring import SCORE_DIGITS, rounded
 
@@ -299,6 +297,11 @@ class _Model:
         lower: np.ndarray | None = None,
         upper: np.ndarray | None = None,
     ) -> np.ndarray | None:
+        # Imported here, not at the top: scipy.optimize costs every web worker ~40 MiB, and
+        # only the compiling job needs it (docs/PERFORMANCE.md, web worker memory).
+        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.sparse import coo_array
+
         self.solves += 1
         rows = [*self.rows, *extra]
         data, row_index, col_index = [], [], []
