@@ -22,7 +22,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.calls.models import Call, CallState, Criterion, EligibilityQuestion, ScoreVisibility
@@ -75,6 +83,18 @@ def attach_domain_error(form: FlaskForm, error: DomainError, aliases: dict | Non
     return False
 
 
+class AtLeastOne:
+    """Like DataRequired for a group of checkboxes, without marking each box `required`
+    (which would tell assistive technology that every box must be ticked)."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if not field.data:
+            raise StopValidation(str(self.message))
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -123,7 +143,7 @@ class CallForm(FlaskForm):
     )
     languages = MultiCheckboxField(
         _l("Languages proposals may be written in"),
-        validators=[DataRequired(_l("Choose at least one language."))],
+        validators=[AtLeastOne(_l("Choose at least one language."))],
     )
     max_attachment_mb = DecimalField(
         _l("Size limit per file (MB)"),

@@ -466,7 +466,7 @@ def test_an_anonymous_visitor_gets_the_deadline_in_utc_for_the_browser_to_locali
     with time_machine.travel(closes - timedelta(days=3, hours=5, minutes=10), tick=False):
         page = client.get(f"/calls/{call.slug}").get_data(as_text=True)
 
-    assert '<time datetime="2026-07-31T16:00:00+00:00" data-localise>' in page
+    assert '<time datetime="2026-07-31T16:00:00Z" data-localise>' in page
     assert "4:00" in page and "(UTC)" in page
     assert "Time left: 3 days, 5 hours." in page
     assert "js/calls.js" in page
