@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import create_engine, text
 
@@ -68,6 +68,15 @@ class BoundTestSession(FlaskSession):
         return bind if bind is not None else self.bind
 
 
+def _start_each_request_afresh(sender, **extra) -> None:
+    """Test requests share the test's app context, so `g` (where Flask-Login keeps the user
+    and Flask-Babel the locale) would carry one request's state into the next. A real
+    server starts every request with an empty `g`; we forget those two (the CSRF token may
+    stay: pages compared byte for byte in tests would otherwise differ by its timestamp)."""
+    g.pop("_login_user", None)
+    g.pop("_flask_babel", None)
+
+
 @pytest.fixture(scope="session")
 def app() -> Flask:
     class Config(TestingConfig):
@@ -88,6 +97,7 @@ def app() -> Flask:
         Config.SQLALCHEMY_ENGINE_OPTIONS["poolclass"] = StaticPool
 
     flask_app = create_app(Config)
+    request_started.connect(_start_each_request_afresh, flask_app)
     with flask_app.app_context():
         db.create_all()
     yield flask_app
