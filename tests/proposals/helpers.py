@@ -158,3 +158,21 @@ def attach(
 
 def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def save(
+    proposal: Proposal,
+    section: str,
+    *,
+    version: int | None = None,
+    partners: list[dict[str, Any]] | None = None,
+    **values: Any,
+) -> services.SaveResult:
+    """Save one section as the owner, from a page loaded at `version` (the current one)."""
+    return services.save_section(
+        actor=db.session.get(User, proposal.owner_id),
+        proposal=proposal,
+        section_key=section,
+        data=section_input(partners=partners, **values),
+        expected_version=proposal.version if version is None else version,
+    )

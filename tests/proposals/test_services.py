@@ -31,6 +31,7 @@ from tests.proposals.helpers import (
     minimal_jpeg,
     minimal_pdf,
     minimal_png,
+    save,
     section_input,
 )
 
@@ -144,49 +145,33 @@ def test_starting_a_proposal_on_a_closed_call_is_refused(city):
 def test_saving_stores_columns_and_answers_and_makes_a_new_version(city, call):
     proposal = make_proposal(call=call, owner=city)
     version = proposal.version
-    result = services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="city",
-        data=section_input(city="Porto", country_code="PT", population=231_800, region="Norte"),
-        expected_version=version,
+    result = save(
+        proposal,
+        "city",
+        version=version,
+        city="Porto",
+        country_code="PT",
+        population=231_800,
+        region="Norte",
     )
     assert result.changed
     assert result.version == version + 1 == proposal.version
     assert (proposal.city, proposal.population, proposal.region) == ("Porto", 231_800, "Norte")
 
-    services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="venue",
-        data=section_input(address="Praça da Liberdade", floor_area=75),
-        expected_version=proposal.version,
-    )
+    save(proposal, "venue", address="Praça da Liberdade", floor_area=75)
     assert proposal.answers["venue"] == {"address": "Praça da Liberdade", "floor_area": 75}
 
 
 def test_saving_a_country_derives_its_continent(city, call):
     proposal = make_proposal(call=call, owner=city)
-    services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="city",
-        data=section_input(country_code="MZ"),
-        expected_version=proposal.version,
-    )
+    save(proposal, "city", country_code="MZ")
     assert (proposal.country_code, proposal.continent) == ("MZ", "Africa")
 
 
 def test_saving_unchanged_answers_keeps_the_version(city, call):
     proposal = make_proposal(call=call, owner=city, city="Lisbon")
     version = proposal.version
-    result = services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="city",
-        data=section_input(city="Lisbon"),
-        expected_version=version,
-    )
+    result = save(proposal, "city", version=version, city="Lisbon")
     assert not result.changed
     assert proposal.version == version
 
@@ -194,21 +179,9 @@ def test_saving_unchanged_answers_keeps_the_version(city, call):
 def test_a_stale_version_is_a_conflict_showing_both_versions(city, call):
     proposal = make_proposal(call=call, owner=city, city="Lisbon")
     loaded_version = proposal.version
-    services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="city",
-        data=section_input(city="Lisboa"),
-        expected_version=loaded_version,
-    )
+    save(proposal, "city", version=loaded_version, city="Lisboa")
     with pytest.raises(services.ProposalConflict) as conflict:
-        services.save_section(
-            actor=city,
-            proposal=proposal,
-            section_key="city",
-            data=section_input(city="Lisbon (second tab)"),
-            expected_version=loaded_version,
-        )
+        save(proposal, "city", version=loaded_version, city="Lisbon (second tab)")
     assert conflict.value.status_code == 409
     assert conflict.value.current_version == proposal.version
     [difference] = conflict.value.differences
@@ -223,20 +196,8 @@ def test_a_stale_version_is_a_conflict_showing_both_versions(city, call):
 def test_a_stale_version_that_changes_nothing_is_harmless(city, call):
     proposal = make_proposal(call=call, owner=city, city="Lisbon")
     loaded_version = proposal.version
-    services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="city",
-        data=section_input(region="Lisboa"),
-        expected_version=loaded_version,
-    )
-    result = services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="city",
-        data=section_input(region="Lisboa"),
-        expected_version=loaded_version,
-    )
+    save(proposal, "city", version=loaded_version, region="Lisboa")
+    result = save(proposal, "city", version=loaded_version, region="Lisboa")
     assert not result.changed
     assert result.version == proposal.version
 
@@ -247,25 +208,13 @@ def test_a_narrative_over_its_limit_is_refused_and_the_rest_is_saved(city, call)
     proposal = make_proposal(call=call, owner=city)
     field = f"narrative_{criterion.key}"
     other = f"narrative_{call.criteria[1].key}"
-    result = services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="narratives",
-        data=section_input(**{field: "x" * 21, other: "Short and sweet."}),
-        expected_version=proposal.version,
-    )
+    result = save(proposal, "narratives", **{field: "x" * 21, other: "Short and sweet."})
     assert field in result.errors
     assert "20" in result.errors[field]
     assert proposal.answers["narratives"][call.criteria[1].key] == "Short and sweet."
     assert proposal.answers["narratives"][criterion.key] != "x" * 21
 
-    exactly = services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="narratives",
-        data=section_input(**{field: "y" * 20}),
-        expected_version=proposal.version,
-    )
+    exactly = save(proposal, "narratives", **{field: "y" * 20})
     assert not exactly.errors
     assert proposal.answers["narratives"][criterion.key] == "y" * 20
 
@@ -285,13 +234,7 @@ def test_a_narrative_over_its_limit_is_refused_and_the_rest_is_saved(city, call)
 def test_values_that_cannot_be_stored_are_reported_not_saved(city, call, section, values, field):
     proposal = make_proposal(call=call, owner=city)
     before = dict(proposal.answers)
-    result = services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key=section,
-        data=section_input(**values),
-        expected_version=proposal.version,
-    )
+    result = save(proposal, section, **values)
     assert list(result.errors) == [field]
     assert not result.changed
     assert proposal.answers == before
@@ -300,14 +243,14 @@ def test_values_that_cannot_be_stored_are_reported_not_saved(city, call, section
 def test_fields_a_section_does_not_offer_are_never_stored(city, call):
     proposal = make_proposal(call=call, owner=city)
     other_call = make_call()
-    services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="city",
-        data=section_input(
-            city="Faro", state="shortlisted", owner_id=999, call_id=other_call.id, score=5
-        ),
-        expected_version=proposal.version,
+    save(
+        proposal,
+        "city",
+        city="Faro",
+        state="shortlisted",
+        owner_id=999,
+        call_id=other_call.id,
+        score=5,
     )
     assert proposal.city == "Faro"
     assert proposal.state == ProposalState.DRAFT
@@ -323,24 +266,12 @@ def test_partners_are_added_changed_and_removed_in_place(city, call):
         {"organisation": "Universidade", "kind": "university", "offers_people": True},
         {"organisation": "", "kind": "other"},  # a blank row from the form
     ]
-    services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="partners",
-        data=section_input(partners=rows),
-        expected_version=proposal.version,
-    )
+    save(proposal, "partners", partners=rows)
     assert [p.organisation for p in proposal.partners] == ["Casa da Cultura", "Universidade"]
     first_id = proposal.partners[0].id
     assert proposal.partners[1].kind == PartnerKind.UNIVERSITY
 
-    services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="partners",
-        data=section_input(partners=[{**rows[0], "offers_networks": True}]),
-        expected_version=proposal.version,
-    )
+    save(proposal, "partners", partners=[{**rows[0], "offers_networks": True}])
     db.session.flush()
     assert [p.organisation for p in proposal.partners] == ["Casa da Cultura"]
     assert proposal.partners[0].id == first_id
@@ -351,13 +282,7 @@ def test_partners_are_added_changed_and_removed_in_place(city, call):
 def test_a_partners_only_change_is_a_new_version(city, call):
     proposal = make_proposal(call=call, owner=city)
     version = proposal.version
-    services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="partners",
-        data=section_input(partners=[{"organisation": "ONG", "kind": "ngo"}]),
-        expected_version=version,
-    )
+    save(proposal, "partners", version=version, partners=[{"organisation": "ONG", "kind": "ngo"}])
     assert proposal.version == version + 1
 
 
@@ -371,18 +296,13 @@ def test_a_proposal_of_another_city_cannot_be_saved(city, call):
             data=section_input(city="Mine now"),
             expected_version=proposal.version,
         )
+    assert proposal.city == "Lisbon"
 
 
 def test_a_withdrawn_proposal_cannot_be_changed(city, call):
     proposal = make_proposal(call=call, owner=city, state=ProposalState.WITHDRAWN)
     with pytest.raises(DomainError) as refused:
-        services.save_section(
-            actor=city,
-            proposal=proposal,
-            section_key="city",
-            data=section_input(city="Again"),
-            expected_version=proposal.version,
-        )
+        save(proposal, "city", city="Again")
     assert refused.value.code == "proposal_not_editable"
 
 
@@ -467,13 +387,7 @@ def test_a_change_after_submitting_is_a_new_revision(city, call):
     proposal = complete_proposal(call=call, owner=city)
     services.submit_proposal(actor=city, proposal=proposal, expected_version=proposal.version)
     assert not services.has_unsubmitted_changes(proposal)
-    services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="programme",
-        data=section_input(linked_cities="Rio de Janeiro and Dakar."),
-        expected_version=proposal.version,
-    )
+    save(proposal, "programme", linked_cities="Rio de Janeiro and Dakar.")
     assert services.has_unsubmitted_changes(proposal)
     result = services.submit_proposal(
         actor=city, proposal=proposal, expected_version=proposal.version
@@ -491,13 +405,7 @@ def test_a_change_after_submitting_is_a_new_revision(city, call):
 def test_submitting_a_page_older_than_the_last_save_is_a_conflict(city, call):
     proposal = complete_proposal(call=call, owner=city)
     loaded = proposal.version
-    services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="city",
-        data=section_input(city="Lisboa"),
-        expected_version=loaded,
-    )
+    save(proposal, "city", version=loaded, city="Lisboa")
     with pytest.raises(services.ProposalConflict):
         services.submit_proposal(actor=city, proposal=proposal, expected_version=loaded)
     assert count(ProposalRevision) == 0
@@ -507,13 +415,7 @@ def test_resubmitting_keeps_an_open_question_open(city, call):
     proposal = complete_proposal(call=call, owner=city)
     services.submit_proposal(actor=city, proposal=proposal, expected_version=proposal.version)
     services.request_clarification(actor=make_admin(), proposal=proposal, question="Budget?")
-    services.save_section(
-        actor=city,
-        proposal=proposal,
-        section_key="funding",
-        data=section_input(funding="A bigger budget."),
-        expected_version=proposal.version,
-    )
+    save(proposal, "funding", funding="A bigger budget.")
     services.submit_proposal(actor=city, proposal=proposal, expected_version=proposal.version)
     assert proposal.state == ProposalState.CLARIFICATION_REQUESTED
 
@@ -553,13 +455,7 @@ def test_a_proposal_under_review_cannot_be_withdrawn(city, call):
 
 def _write(kind: str, city, proposal):
     if kind == "save":
-        return services.save_section(
-            actor=city,
-            proposal=proposal,
-            section_key="city",
-            data=section_input(city="Deadline city"),
-            expected_version=proposal.version,
-        )
+        return save(proposal, "city", city="Deadline city")
     if kind == "submit":
         return services.submit_proposal(
             actor=city, proposal=proposal, expected_version=proposal.version

@@ -32,7 +32,7 @@ from tests.factories import (
     make_reviewer,
     make_user,
 )
-from tests.proposals.helpers import attach, complete_proposal, count, log_in, minimal_pdf
+from tests.proposals.helpers import attach, complete_proposal, count, log_in, minimal_pdf, save
 
 
 @pytest.fixture
@@ -693,13 +693,7 @@ def test_an_administrator_asks_a_question_from_the_proposal_page(client, call, c
 def _fill_history(proposal, city, admin, times: int) -> None:
     for number in range(times):
         attach(proposal, minimal_pdf(f"Letter {number}"), name=f"letter-{number}.pdf", actor=city)
-        services.save_section(
-            actor=city,
-            proposal=proposal,
-            section_key="programme",
-            data=services.sections.SectionInput(values={"linked_cities": f"City {number}"}),
-            expected_version=proposal.version,
-        )
+        save(proposal, "programme", linked_cities=f"City {number}")
         services.submit_proposal(actor=city, proposal=proposal, expected_version=proposal.version)
         clarification = services.request_clarification(
             actor=admin, proposal=proposal, question=f"Question {number}?"
