@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
-from app.calls.models import CallState, EligibilityQuestion
+from app.calls.models import CallState
 from app.db import utcnow
 from app.errors import DeadlinePassed, DomainError, NotAllowed, NotFound
 from app.extensions import db
@@ -42,32 +42,6 @@ def notifications(template: str) -> list[Notification]:
             select(Notification).where(Notification.template == template).order_by(Notification.id)
         )
     )
-
-
-@pytest.fixture
-def city():
-    return make_user(name="Ana Lisboa", email="ana@lisboa.example")
-
-
-@pytest.fixture
-def call():
-    call = make_call()
-    call.eligibility_questions = [
-        EligibilityQuestion(
-            text="Do you apply for, or with the support of, a city government?",
-            qualifying_answer=True,
-            explanation="The call is for cities: a city government must be involved.",
-            position=0,
-        ),
-        EligibilityQuestion(
-            text="Is your organisation a for-profit company?",
-            qualifying_answer=False,
-            explanation="Companies may be partners, not applicants.",
-            position=1,
-        ),
-    ]
-    db.session.flush()
-    return call
 
 
 def eligible_answers(call):

@@ -10,7 +10,6 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
-from app.calls.models import EligibilityQuestion
 from app.db import utcnow
 from app.extensions import db
 from app.notifications.models import Notification
@@ -36,30 +35,9 @@ from tests.proposals.helpers import attach, complete_proposal, count, log_in, mi
 
 
 @pytest.fixture
-def city():
-    user = make_user(name="Ana Lisboa")
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
 def city_client(client, city):
     log_in(client, city)
     return client
-
-
-@pytest.fixture
-def call():
-    call = make_call()
-    call.eligibility_questions = [
-        EligibilityQuestion(
-            text="Do you apply for, or with the support of, a city government?",
-            qualifying_answer=True,
-            explanation="The call is for cities: a city government must take part.",
-        )
-    ]
-    db.session.commit()
-    return call
 
 
 @pytest.fixture
@@ -90,8 +68,11 @@ def test_the_apply_page_asks_the_eligibility_questions(city_client, call):
 
 
 def test_an_ineligible_city_is_told_why_and_nothing_is_created(city_client, call):
-    question = call.eligibility_questions[0]
-    response = city_client.post(f"/calls/{call.slug}/apply", data={f"question_{question.id}": "no"})
+    first, second = call.eligibility_questions
+    response = city_client.post(
+        f"/calls/{call.slug}/apply",
+        data={f"question_{first.id}": "no", f"question_{second.id}": "no"},
+    )
     assert response.status_code == 200
     assert "The call is for cities: a city government must take part." in response.get_data(
         as_text=True
@@ -100,9 +81,10 @@ def test_an_ineligible_city_is_told_why_and_nothing_is_created(city_client, call
 
 
 def test_an_eligible_city_lands_on_the_first_section_of_its_new_draft(city_client, call, city):
-    question = call.eligibility_questions[0]
+    first, second = call.eligibility_questions
     response = city_client.post(
-        f"/calls/{call.slug}/apply", data={f"question_{question.id}": "yes"}
+        f"/calls/{call.slug}/apply",
+        data={f"question_{first.id}": "yes", f"question_{second.id}": "no"},
     )
     proposal = db.session.scalar(select(Proposal).where(Proposal.owner_id == city.id))
     assert response.status_code == 302
