@@ -307,7 +307,7 @@ class CeleryWorker:
     """A real Celery worker (prefork) on the bench's Redis database and its own queue."""
 
     QUEUE = "dcc-bench"
-    CONCURRENCY = 2
+    CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2"))
 
     def __init__(self, database_url: str, *, smtp_port: int):
         self.env = {

@@ -1,15 +1,20 @@
 """Delivering the outbox: claim one message, send it, record the outcome; re-dispatch.
 
-Why a message is never sent twice, even by two workers at once or by a task delivered
+Why a message is not sent twice, even by two workers at once or by a task delivered
 twice: a worker first *claims* the row (one conditional UPDATE that raises the attempt
 counter and pushes `next_attempt_at` a lease ahead; on PostgreSQL the row lock makes a
 second claimant wait and then find the row no longer due) and commits. It then hands the
-whole message to the SMTP server, and only in the instant before the final "." that
-makes the server accept it does it mark the row sent, on the condition that its claim
-(the attempt number) still holds, and commit. A worker that dies before that commit
-leaves an unfinished SMTP transaction, which the server discards; its claim runs out and
-the message is tried again. A worker whose claim was lost (cancelled, or taken over
-after the lease) closes the connection instead of finishing the message.
+whole message to the SMTP server but for the final "." that makes the server accept it.
+There it marks the row sent, on the condition that its claim (the attempt number) still
+holds, which keeps the row locked; a worker whose claim is gone (the message was
+cancelled, or taken over after the lease) closes the connection instead, and the server
+discards the message. Then the "." and the COMMIT leave one right after the other,
+neither waiting for an answer (on PostgreSQL the COMMIT goes out through libpq and its
+reply is read afterwards). A worker killed before the "." leaves nothing delivered and
+nothing recorded: its claim runs out and the message is tried again. Killed after both,
+it leaves both. Only a kill in the microseconds between the two sends, or a database
+that fails the COMMIT of a row it has already locked, can make a repeat, and the repeat
+carries the same Message-ID.
 
 Why a message is never lost: the row is committed with the change that caused it; the
 dispatcher hands over again every pending, due row that the broker did not take or whose
@@ -24,8 +29,10 @@ import logging
 import random
 import smtplib
 from datetime import datetime, timedelta
+from select import select as wait_for_socket
 
 from flask import current_app
+from psycopg import pq
 from sqlalchemy import func, select, update
 
 from app.db import utcnow
@@ -165,6 +172,10 @@ def deliver_claimed(notification_id: int, *, attempt: int, mailers: MailerPool) 
         record_failed_attempt(notification_id, attempt=attempt, error=error, permanent=True)
         db.session.commit()
         return Outcome.NOT_SENT
+    # End the reading transaction before the write that marks the message sent: on SQLite,
+    # a transaction that read before another worker committed can no longer write
+    # ("database is locked" at once, whatever the busy timeout).
+    db.session.commit()
     try:
         mailer = mailers.get()
     except (smtplib.SMTPException, OSError) as error:
@@ -172,27 +183,98 @@ def deliver_claimed(notification_id: int, *, attempt: int, mailers: MailerPool) 
         db.session.commit()
         return Outcome.SERVER_DOWN
 
-    def confirm() -> bool:
-        confirmed = mark_sent(notification_id, attempt=attempt)
-        db.session.commit()
-        return confirmed
-
+    mark = SentMark(notification_id, attempt)
     try:
-        sent = mailer.send(message, confirm=confirm)
+        sent = mailer.send(message, confirm=mark.confirm, commit=mark.commit)
     except DeliveryUncertain as error:
+        mark.settle()
         log.warning("notification %s: %s", notification_id, error)
         _note_uncertain(notification_id, error)
         db.session.commit()
         mailers.close()
         return Outcome.SENT
     except (smtplib.SMTPException, OSError) as error:
-        db.session.rollback()
+        mark.settle()  # a refusal after the "." finds the row marked sent, and undoes it
         record_failed_attempt(
             notification_id, attempt=attempt, error=error, permanent=is_permanent(error)
         )
         db.session.commit()
         return Outcome.NOT_SENT
+    except BaseException:
+        mark.settle()
+        raise
+    mark.settle()
     return Outcome.SENT if sent else Outcome.NOT_SENT
+
+
+class SentMark:
+    """The "sent" mark of one claimed message, made durable in step with the SMTP server."""
+
+    def __init__(self, notification_id: int, attempt: int) -> None:
+        self.notification_id = notification_id
+        self.attempt = attempt
+        self.committed = False
+        self.commit_in_flight = False
+
+    def confirm(self) -> bool:
+        """Mark it sent in the open transaction (the row stays locked); False: claim gone."""
+        if mark_sent(self.notification_id, attempt=self.attempt):
+            return True
+        db.session.rollback()
+        return False
+
+    def commit(self) -> None:
+        """The final "." has just left: the COMMIT follows it at once."""
+        self.committed = True
+        self.commit_in_flight = send_commit()
+
+    def settle(self) -> None:
+        """Wait for a COMMIT in flight; a mark that was never committed is rolled back."""
+        if self.commit_in_flight:
+            self.commit_in_flight = False
+            finish_commit()
+        elif not self.committed:
+            db.session.rollback()
+
+
+def _driver_connection():
+    """The psycopg connection under the session, when a COMMIT may be sent without waiting."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql" or connection.in_nested_transaction():
+        return None  # SQLite, or a transaction inside another one (the test suite's)
+    return connection.connection.driver_connection
+
+
+def send_commit() -> bool:
+    """Send COMMIT without waiting for its reply (True), or commit now where that is impossible."""
+    driver = _driver_connection()
+    if driver is None:
+        db.session.commit()
+        return False
+    pgconn = driver.pgconn
+    pgconn.send_query(b"COMMIT")
+    while pgconn.flush():  # the connection is non-blocking: push it all out now
+        wait_for_socket([], [pgconn.socket], [], 1.0)
+    return True
+
+
+def finish_commit() -> None:
+    """Read the reply of the COMMIT sent by send_commit, then let SQLAlchemy close its side."""
+    pgconn = _driver_connection().pgconn
+    while True:
+        pgconn.consume_input()
+        if not pgconn.is_busy():
+            break
+        wait_for_socket([pgconn.socket], [], [], 1.0)
+    failure = None
+    while (result := pgconn.get_result()) is not None:
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            failure = (result.error_message or b"").decode(errors="replace")
+    # psycopg finds the transaction already closed and sends nothing more.
+    db.session.commit()
+    if failure:
+        log.error("a delivered message could not be recorded as sent: %s", failure)
+        raise RuntimeError(f"COMMIT after delivery failed: {failure}")
 
 
 def deliver_batch(notification_ids: list[int]) -> int:
