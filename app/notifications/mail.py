@@ -1,11 +1,12 @@
 """Mail transports: SMTP (one connection per batch), console, or memory (tests).
 
-Every transport takes a `confirm` callback. SMTP calls it once the server holds the whole
-message but before the final "." that makes the server accept it: the outbox records the
-message as sent in that instant, so a worker that dies before the commit leaves the
-server with an unfinished message (discarded when the connection drops), and a worker
-that loses its claim never finishes the message. That is how a message is never sent
-twice, even when two workers try it at once.
+Every transport takes two callbacks from the outbox. `confirm()` marks the message sent
+in the still open transaction, and says False when the worker's claim is gone; SMTP calls
+it once the server holds the whole message but before the final "." that makes the server
+accept it, and closes the connection (the server discards the message) when it says no.
+`commit()` is called the instant the "." has left, and sends the COMMIT without waiting.
+A worker that dies before the "." leaves nothing delivered and nothing recorded; one that
+dies after it leaves both. See app/notifications/delivery.py.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from flask import current_app
 log = logging.getLogger(__name__)
 
 Confirm = Callable[[], bool]
+Commit = Callable[[], None]
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
@@ -36,7 +38,7 @@ class DeliveryUncertain(Exception):
 
 
 class Mailer(Protocol):
-    def send(self, message: EmailMessage, *, confirm: Confirm) -> bool:
+    def send(self, message: EmailMessage, *, confirm: Confirm, commit: Commit) -> bool:
         """Transmit the message; False when `confirm` said no (nothing was delivered)."""
         ...
 
@@ -49,9 +51,10 @@ def plain_text(message: EmailMessage) -> str:
 class ConsoleMailer:
     """Prints each message; the outbox table keeps it too (development)."""
 
-    def send(self, message: EmailMessage, *, confirm: Confirm) -> bool:
+    def send(self, message: EmailMessage, *, confirm: Confirm, commit: Commit) -> bool:
         if not confirm():
             return False
+        commit()
         print(
             f"\n----- email to {message['To']} -----\nSubject: {message['Subject']}\n\n"
             f"{plain_text(message)}----- end of email -----\n",
@@ -66,10 +69,11 @@ class MemoryMailer:
     def __init__(self, sent: list[EmailMessage]):
         self.sent = sent
 
-    def send(self, message: EmailMessage, *, confirm: Confirm) -> bool:
+    def send(self, message: EmailMessage, *, confirm: Confirm, commit: Commit) -> bool:
         if not confirm():
             return False
         self.sent.append(message)
+        commit()
         return True
 
 
@@ -85,7 +89,7 @@ class SMTPMailer:
     def __init__(self, connection: smtplib.SMTP):
         self.connection = connection
 
-    def send(self, message: EmailMessage, *, confirm: Confirm) -> bool:
+    def send(self, message: EmailMessage, *, confirm: Confirm, commit: Commit) -> bool:
         smtp = self.connection
         sender = parseaddr(str(message["From"]))[1]
         recipients = [address for _, address in getaddresses(message.get_all("To", []))]
@@ -119,8 +123,10 @@ class SMTPMailer:
         if not confirmed:
             smtp.close()
             return False
+        # SMTPServerDisconnected here: the "." never left, the server discards the message.
+        smtp.send(b".\r\n")
+        commit()
         try:
-            smtp.send(b".\r\n")
             code, reply = smtp.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             raise DeliveryUncertain(str(error)) from error

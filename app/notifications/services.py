@@ -121,15 +121,8 @@ def queue_notification(
     row's id, or None when a message with this de-duplication key already exists (so
     asking twice sends once, even from two processes at once).
     """
-    notification_id = record_notification(
-        recipient_email=recipient_email,
-        template=template,
-        dedup_key=dedup_key,
-        context=context,
-        locale=locale,
-        recipient_id=recipient_id,
-        call_id=call_id,
-    )
+    arguments = locals()  # exactly the keyword arguments above, passed on unchanged
+    notification_id = record_notification(**arguments)
     if notification_id is not None:
         enqueue_after_commit(DELIVER_TASK, notification_id=notification_id)
     return notification_id

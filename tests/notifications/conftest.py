@@ -33,7 +33,7 @@ class FlakyMailer:
         self.connect_error: BaseException | None = None
         self.before_confirm = None
 
-    def send(self, message: EmailMessage, *, confirm) -> bool:
+    def send(self, message: EmailMessage, *, confirm, commit) -> bool:
         if self.failures:
             self.failures -= 1
             raise self.error
@@ -42,6 +42,7 @@ class FlakyMailer:
         if not confirm():
             return False
         self.sent.append(message)
+        commit()
         return True
 
 

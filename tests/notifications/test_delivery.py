@@ -184,8 +184,9 @@ def test_a_connection_lost_after_the_message_counts_as_sent_and_says_so(app_cont
     notification = make_notification()
     db.session.commit()
 
-    def send(message, *, confirm):
+    def send(message, *, confirm, commit):
         confirm()
+        commit()
         raise DeliveryUncertain("Connection unexpectedly closed")
 
     flaky_mailer.send = send
@@ -199,8 +200,9 @@ def test_a_rejection_after_the_whole_message_undoes_the_sent_mark(app_context, f
     notification = make_notification()
     db.session.commit()
 
-    def send(message, *, confirm):
+    def send(message, *, confirm, commit):
         confirm()
+        commit()
         raise smtplib.SMTPDataError(452, b"4.3.1 insufficient storage")
 
     flaky_mailer.send = send
@@ -261,3 +263,20 @@ def test_a_message_due_for_retry_is_dispatched_as_soon_as_it_is_due(app_context,
     row = _reload(notification)
     assert delivery.dispatch_pending_notifications() == 0
     assert delivery.dispatch_pending_notifications(now=row.next_attempt_at) == 1
+
+
+def test_a_connection_lost_before_the_end_of_the_message_undoes_the_sent_mark(
+    app_context, flaky_mailer
+):
+    notification = make_notification()
+    db.session.commit()
+
+    def send(message, *, confirm, commit):
+        confirm()  # marked sent in the open transaction ...
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")  # ... no "."
+
+    flaky_mailer.send = send
+    assert delivery.deliver_batch([notification.id]) == 0
+    row = _reload(notification)
+    assert row.status == NotificationStatus.PENDING
+    assert row.attempts == 1 and "SMTPServerDisconnected" in row.last_error
