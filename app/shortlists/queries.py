@@ -132,25 +132,13 @@ def _value01():
 
 def review_export_query(call_id: int, criteria: list[Criterion]) -> Select:
     """One row per submitted review: the proposal, the reviewer, each criterion's score and
-    comment side by side (pivoted in SQL), the review's own total and its comments."""
+    comment side by side (pivoted in SQL), the review's own total and its comments.
+
+    One level of GROUP BY over the joined rows (grouping by primary keys, so the other
+    columns of those rows may be selected): no grouped subquery that a planner misled by
+    stale statistics could run once per review inside a nested loop.
+    """
     weights = func.nullif(func.sum(Criterion.weight), 0)
-    pivot = (
-        select(
-            Score.review_id.label("review_id"),
-            (100.0 * func.sum(Criterion.weight * _value01()) / weights).label("review_total"),
-            *[
-                func.max(case((Score.criterion_id == c.id, Score.value))).label(f"score_{c.id}")
-                for c in criteria
-            ],
-            *[
-                func.max(case((Score.criterion_id == c.id, Score.comment))).label(f"comment_{c.id}")
-                for c in criteria
-            ],
-        )
-        .join(Criterion, Criterion.id == Score.criterion_id)
-        .group_by(Score.review_id)
-        .subquery()
-    )
     reviewer = aliased(User)
     return (
         select(
@@ -167,9 +155,15 @@ def review_export_query(call_id: int, criteria: list[Criterion]) -> Select:
             Review.submitted_at,
             Review.recommendation,
             Review.confidence,
-            pivot.c.review_total,
-            *[pivot.c[f"score_{c.id}"] for c in criteria],
-            *[pivot.c[f"comment_{c.id}"] for c in criteria],
+            (100.0 * func.sum(Criterion.weight * _value01()) / weights).label("review_total"),
+            *[
+                func.max(case((Score.criterion_id == c.id, Score.value))).label(f"score_{c.id}")
+                for c in criteria
+            ],
+            *[
+                func.max(case((Score.criterion_id == c.id, Score.comment))).label(f"comment_{c.id}")
+                for c in criteria
+            ],
             Review.overall_comment,
             Review.comment_for_applicant,
             Review.comment_shareable,
@@ -178,12 +172,14 @@ def review_export_query(call_id: int, criteria: list[Criterion]) -> Select:
         .join(Assignment, Assignment.id == Review.assignment_id)
         .join(Proposal, Proposal.id == Assignment.proposal_id)
         .join(reviewer, reviewer.id == Assignment.reviewer_id)
-        .outerjoin(pivot, pivot.c.review_id == Review.id)
+        .outerjoin(Score, Score.review_id == Review.id)
+        .outerjoin(Criterion, Criterion.id == Score.criterion_id)
         .where(
             Proposal.call_id == call_id,
             Proposal.state.in_(SUBMITTED_STATES),
             Review.state == ReviewState.SUBMITTED,
         )
+        .group_by(Review.id, Proposal.id, reviewer.id)
         .order_by(Proposal.id, Review.submitted_at, Review.id)
     )
 

@@ -338,25 +338,8 @@ def review_totals(call_id: int, calibrations=None) -> Select:
 
 
 def _proposal_rows(call_id: int) -> list:
-    """Every ranked proposal with its review counts and spread: one query."""
-    totals = review_totals(call_id).subquery()
-    spread = (
-        select(
-            totals.c.proposal_id,
-            func.count().label("submitted"),
-            func.avg(totals.c.total).label("mean"),
-            func.avg(totals.c.total * totals.c.total).label("mean_sq"),
-        )
-        .group_by(totals.c.proposal_id)
-        .subquery()
-    )
-    pending = (
-        select(Assignment.proposal_id, func.count().label("pending"))
-        .where(Assignment.state.in_(PENDING_ASSIGNMENT_STATES))
-        .group_by(Assignment.proposal_id)
-        .subquery()
-    )
-    query = (
+    """Every ranked proposal (one query)."""
+    return db.session.execute(
         select(
             Proposal.id,
             Proposal.city,
@@ -365,16 +348,38 @@ def _proposal_rows(call_id: int) -> list:
             Proposal.continent,
             Proposal.state,
             Proposal.submitted_at,
-            func.coalesce(spread.c.submitted, 0),
-            func.coalesce(pending.c.pending, 0),
-            spread.c.mean,
-            spread.c.mean_sq,
-        )
-        .outerjoin(spread, spread.c.proposal_id == Proposal.id)
-        .outerjoin(pending, pending.c.proposal_id == Proposal.id)
-        .where(Proposal.call_id == call_id, Proposal.state.in_(SUBMITTED_STATES))
-    )
-    return db.session.execute(query).all()
+        ).where(Proposal.call_id == call_id, Proposal.state.in_(SUBMITTED_STATES))
+    ).all()
+
+
+# The review counts and spreads are read on their own, not joined to the proposals: joined
+# to a grouped subquery, a planner with stale statistics (right after a bulk import) may
+# run the aggregate once per proposal; apart, each is one pass whatever the statistics.
+
+
+def _review_spreads(call_id: int) -> dict[int, tuple[int, float, float]]:
+    """Per proposal: submitted reviews, mean and mean square of their totals (one query)."""
+    totals = review_totals(call_id).subquery()
+    rows = db.session.execute(
+        select(
+            totals.c.proposal_id,
+            func.count(),
+            func.avg(totals.c.total),
+            func.avg(totals.c.total * totals.c.total),
+        ).group_by(totals.c.proposal_id)
+    ).all()
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+def _pending_reviews(call_id: int) -> dict[int, int]:
+    """Per proposal: assignments not yet submitted (one query)."""
+    rows = db.session.execute(
+        select(Assignment.proposal_id, func.count())
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(Proposal.call_id == call_id, Assignment.state.in_(PENDING_ASSIGNMENT_STATES))
+        .group_by(Assignment.proposal_id)
+    ).all()
+    return dict(rows)
 
 
 def call_criteria(call_id: int) -> list[Criterion]:
@@ -395,8 +400,10 @@ def rank_proposals(call: Call, options: ScoringOptions | None = None) -> Ranking
         else {}
     )
     proposals: dict[int, ProposalScore] = {}
+    spreads, pending_reviews = _review_spreads(call.id), _pending_reviews(call.id)
     for row in _proposal_rows(call.id):
-        submitted, pending, mean, mean_sq = row[7], row[8], row[9], row[10]
+        submitted, mean, mean_sq = spreads.get(row[0], (0, None, None))
+        pending = pending_reviews.get(row[0], 0)
         proposals[row[0]] = ProposalScore(
             proposal_id=row[0],
             city=row[1],
