@@ -78,3 +78,14 @@ def test_jobs_without_a_known_task_are_left_alone(app_context):
     make_job(started_by=make_user())
     later = utcnow() + timedelta(days=1)
     assert services.redispatch_queued_jobs(now=later) == 0
+
+
+def test_the_redispatch_command_reports_what_it_handed_over(app, app_context, dispatched_tasks):
+    app_context.config["JOB_REDISPATCH_SECONDS"] = 0
+    services.start_job(actor=make_admin(), kind="export", task_name="shortlists.export")
+    db.session.commit()
+    dispatched_tasks.clear()
+    result = app.test_cli_runner().invoke(args=["jobs", "redispatch"])
+    assert result.exit_code == 0, result.output
+    assert "1 jobs handed to the workers again." in result.output
+    assert [name for name, _ in dispatched_tasks] == ["shortlists.export"]
