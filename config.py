@@ -102,6 +102,9 @@ class BaseConfig:
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER", str(INSTANCE_DIR / "exports"))
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+    # How many reverse proxies stand in front of the app: their X-Forwarded-For and
+    # X-Forwarded-Proto are trusted (the client address drives the login throttle).
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
 
     # Accounts: forms that send email or guess passwords, limited per client address and
     # per email address typed (POST only).

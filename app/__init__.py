@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSTANCE_DIR, load_config
 
@@ -25,6 +26,11 @@ def create_app(config: object | str | None = None) -> Flask:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+
+    if app.config.get("PROXY_COUNT"):
+        # X-Forwarded-Host is never trusted: links come from SERVER_NAME only.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
 
     _init_extensions(app)
     _register_blueprints(app)

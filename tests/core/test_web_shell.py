@@ -107,3 +107,22 @@ def test_language_follows_the_browser_then_the_visitor_choice(client):
 def test_language_choice_never_redirects_off_site(client):
     response = client.post("/locale", data={"locale": "pt", "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for():
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+        PROXY_COUNT = 1
+
+    proxied = create_app(Config)
+
+    @proxied.get("/whoami")
+    def whoami():
+        from flask import request
+
+        return {"address": request.remote_addr, "scheme": request.scheme}
+
+    response = proxied.test_client().get(
+        "/whoami", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    )
+    assert response.get_json() == {"address": "203.0.113.7", "scheme": "https"}
