@@ -32,8 +32,9 @@ from datetime import datetime, timedelta
 from select import select as wait_for_socket
 
 from flask import current_app
+from flask_sqlalchemy.session import Session as FlaskSession
 from psycopg import pq
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from app.db import utcnow
 from app.extensions import db
@@ -342,3 +343,36 @@ def dispatch_pending_notifications(
 def enqueue_batches(ids: list[int], *, batch_size: int = BATCH_SIZE) -> None:
     for start in range(0, len(ids), batch_size):
         enqueue_after_commit(DELIVER_BATCH_TASK, notification_ids=ids[start : start + batch_size])
+
+
+_QUEUED_KEY = "notifications_queued"
+_OPEN_BATCH_KEY = "notifications_open_batch"
+
+
+def enqueue_delivery(notification_id: int) -> None:
+    """Hand a message queued in this transaction to a worker once the transaction commits.
+
+    The first BATCH_SIZE messages of a transaction get a task each (they leave at once, in
+    parallel); the rest go BATCH_SIZE to a task, so that a transaction queueing thousands
+    (a call closing, decisions published) does not pay a broker round trip and a task's
+    set-up per message: 5,000 messages went 2.3x faster (docs/PERFORMANCE.md).
+    """
+    info = db.session.info
+    queued = info.get(_QUEUED_KEY, 0)
+    info[_QUEUED_KEY] = queued + 1
+    if queued < BATCH_SIZE:
+        enqueue_after_commit(DELIVER_TASK, notification_id=notification_id)
+        return
+    batch = info.get(_OPEN_BATCH_KEY)
+    if batch is None or len(batch) >= BATCH_SIZE:
+        # The task holds this very list: ids added until the commit leave with it.
+        batch = info[_OPEN_BATCH_KEY] = []
+        enqueue_after_commit(DELIVER_BATCH_TASK, notification_ids=batch)
+    batch.append(notification_id)
+
+
+@event.listens_for(FlaskSession, "after_commit")
+@event.listens_for(FlaskSession, "after_soft_rollback")
+def _start_counting_again(session, *args) -> None:
+    session.info.pop(_QUEUED_KEY, None)
+    session.info.pop(_OPEN_BATCH_KEY, None)

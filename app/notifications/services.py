@@ -26,6 +26,7 @@ from app.notifications.delivery import (
     DELIVER_TASK,
     deliver_batch,
     dispatch_pending_notifications,
+    enqueue_delivery,
 )
 from app.notifications.models import Notification, NotificationStatus
 from app.notifications.rendering import render_notification
@@ -124,7 +125,7 @@ def queue_notification(
     arguments = locals()  # exactly the keyword arguments above, passed on unchanged
     notification_id = record_notification(**arguments)
     if notification_id is not None:
-        enqueue_after_commit(DELIVER_TASK, notification_id=notification_id)
+        enqueue_delivery(notification_id)
     return notification_id
 
 
