@@ -37,25 +37,22 @@ def _stopped(job_id: int, error: BaseException) -> None:
         db.session.commit()
 
 
-@shared_task(name="shortlists.compile")
-def compile_shortlist(*, job_id: int) -> None:
+def _run(job_id: int, work) -> None:
     job = _start(job_id)
     if job is None:
         return
     try:
-        services.compile_shortlist(job=job, progress=services.progress_reporter(job.id))
+        work(job=job, progress=services.progress_reporter(job.id))
         db.session.commit()
     except Exception as error:
         _stopped(job_id, error)
+
+
+@shared_task(name="shortlists.compile")
+def compile_shortlist(*, job_id: int) -> None:
+    _run(job_id, services.compile_shortlist)
 
 
 @shared_task(name="shortlists.export")
 def export_call(*, job_id: int) -> None:
-    job = _start(job_id)
-    if job is None:
-        return
-    try:
-        services.run_export(job=job, progress=services.progress_reporter(job.id))
-        db.session.commit()
-    except Exception as error:
-        _stopped(job_id, error)
+    _run(job_id, services.run_export)

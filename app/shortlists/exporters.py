@@ -538,7 +538,7 @@ def write_pdf(
     data = ExportData(call, shortlist=shortlist)
     rows = [row for row in queries.shortlist_rows(shortlist.id) if row.included]
     details = queries.dossier_details([row.proposal_id for row in rows])
-    reviews = queries.dossier_reviews(call.id, [row.proposal_id for row in rows])
+    reviews = queries.dossier_reviews([row.proposal_id for row in rows])
 
     story: list = [
         Paragraph(_text(call.title), h1),

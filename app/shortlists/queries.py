@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import Float, Select, case, cast, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
@@ -13,6 +13,7 @@ from app.extensions import db
 from app.proposals.models import SUBMITTED_STATES, Proposal
 from app.reviews.models import Assignment, Review, ReviewState, Score
 from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
+from app.shortlists.scoring import counted_review_conditions, counted_scores, value01
 
 
 def shortlists_of_call(call_id: int) -> list:
@@ -126,10 +127,6 @@ def dossier_shortlist(call_id: int) -> Shortlist | None:
     )
 
 
-def _value01():
-    return cast((Score.value - Score.scale_min) / (Score.scale_max - Score.scale_min), Float)
-
-
 def review_export_query(call_id: int, criteria: list[Criterion]) -> Select:
     """One row per submitted review: the proposal, the reviewer, each criterion's score and
     comment side by side (pivoted in SQL), the review's own total and its comments.
@@ -155,7 +152,7 @@ def review_export_query(call_id: int, criteria: list[Criterion]) -> Select:
             Review.submitted_at,
             Review.recommendation,
             Review.confidence,
-            (100.0 * func.sum(Criterion.weight * _value01()) / weights).label("review_total"),
+            (100.0 * func.sum(Criterion.weight * value01()) / weights).label("review_total"),
             *[
                 func.max(case((Score.criterion_id == c.id, Score.value))).label(f"score_{c.id}")
                 for c in criteria
@@ -174,48 +171,16 @@ def review_export_query(call_id: int, criteria: list[Criterion]) -> Select:
         .join(reviewer, reviewer.id == Assignment.reviewer_id)
         .outerjoin(Score, Score.review_id == Review.id)
         .outerjoin(Criterion, Criterion.id == Score.criterion_id)
-        .where(
-            Proposal.call_id == call_id,
-            Proposal.state.in_(SUBMITTED_STATES),
-            Review.state == ReviewState.SUBMITTED,
-        )
+        .where(*counted_review_conditions(call_id))
         .group_by(Review.id, Proposal.id, reviewer.id)
         .order_by(Proposal.id, Review.submitted_at, Review.id)
-    )
-
-
-def count_submitted_reviews(call_id: int) -> int:
-    return db.session.scalar(
-        select(func.count(Review.id))
-        .join(Assignment, Assignment.id == Review.assignment_id)
-        .join(Proposal, Proposal.id == Assignment.proposal_id)
-        .where(
-            Proposal.call_id == call_id,
-            Proposal.state.in_(SUBMITTED_STATES),
-            Review.state == ReviewState.SUBMITTED,
-        )
-    )
-
-
-def _submitted_scores_of(call_id: int, *columns) -> Select:
-    return (
-        select(*columns)
-        .select_from(Score)
-        .join(Review, Review.id == Score.review_id)
-        .join(Assignment, Assignment.id == Review.assignment_id)
-        .join(Proposal, Proposal.id == Assignment.proposal_id)
-        .where(
-            Proposal.call_id == call_id,
-            Proposal.state.in_(SUBMITTED_STATES),
-            Review.state == ReviewState.SUBMITTED,
-        )
     )
 
 
 def score_distribution(call_id: int) -> dict[int, dict[float, int]]:
     """Per criterion: how many scores of each value (one GROUP BY)."""
     rows = db.session.execute(
-        _submitted_scores_of(call_id, Score.criterion_id, Score.value, func.count())
+        counted_scores(call_id, Score.criterion_id, Score.value, func.count())
         .group_by(Score.criterion_id, Score.value)
         .order_by(Score.criterion_id, Score.value)
     ).all()
@@ -227,9 +192,9 @@ def score_distribution(call_id: int) -> dict[int, dict[float, int]]:
 
 def reviewer_spread(call_id: int) -> list:
     """Each reviewer's number of reviews, mean and mean square of their 0-1 scores."""
-    value = _value01()
+    value = value01()
     return db.session.execute(
-        _submitted_scores_of(
+        counted_scores(
             call_id,
             User.id,
             User.name,
@@ -274,7 +239,7 @@ def dossier_details(proposal_ids: list[int]) -> dict[int, object]:
     return {row.id: row for row in rows}
 
 
-def dossier_reviews(call_id: int, proposal_ids: list[int]) -> dict[int, list]:
+def dossier_reviews(proposal_ids: list[int]) -> dict[int, list]:
     """The submitted reviews of the shortlisted proposals, oldest first (one query)."""
     if not proposal_ids:
         return {}

@@ -150,14 +150,36 @@ def ranking_key(score: float | None, submitted_at: datetime | None, proposal_id:
     )
 
 
-def _value01() -> ColumnElement[float]:
+def value01() -> ColumnElement[float]:
+    """A score on its criterion's scale, rescaled to 0-1 (the scale travels with the score)."""
     return cast((Score.value - Score.scale_min) / (Score.scale_max - Score.scale_min), Float)
+
+
+def counted_scores(call_id: int, *columns) -> Select:
+    """SELECT columns over every score that counts: submitted reviews of submitted proposals."""
+    return (
+        select(*columns)
+        .select_from(Score)
+        .join(Review, Review.id == Score.review_id)
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(*counted_review_conditions(call_id))
+    )
+
+
+def counted_review_conditions(call_id: int) -> tuple:
+    return (
+        Proposal.call_id == call_id,
+        Proposal.state.in_(SUBMITTED_STATES),
+        Review.state == ReviewState.SUBMITTED,
+    )
 
 
 def _submitted_scores(call_id: int, calibration: ColumnElement[float] | None = None) -> Select:
     """One row per counted score: who, which proposal and criterion, the 0-1 value."""
-    value = _value01()
-    columns = [
+    value = value01()
+    return counted_scores(
+        call_id,
         Assignment.proposal_id.label("proposal_id"),
         Assignment.reviewer_id.label("reviewer_id"),
         Review.id.label("review_id"),
@@ -165,18 +187,6 @@ def _submitted_scores(call_id: int, calibration: ColumnElement[float] | None = N
         Score.criterion_id.label("criterion_id"),
         value.label("v"),
         (calibration if calibration is not None else value).label("cv"),
-    ]
-    return (
-        select(*columns)
-        .select_from(Score)
-        .join(Review, Review.id == Score.review_id)
-        .join(Assignment, Assignment.id == Review.assignment_id)
-        .join(Proposal, Proposal.id == Assignment.proposal_id)
-        .where(
-            Proposal.call_id == call_id,
-            Proposal.state.in_(SUBMITTED_STATES),
-            Review.state == ReviewState.SUBMITTED,
-        )
     )
 
 
@@ -243,7 +253,7 @@ def _calibrated_value(calibrations: dict[int, ReviewerCalibration]) -> ColumnEle
     factors = {c.reviewer_id: literal(c.factor, Float) for c in applying}
     return (
         case(offsets, value=Assignment.reviewer_id, else_=literal(0.0, Float))
-        + case(factors, value=Assignment.reviewer_id, else_=literal(1.0, Float)) * _value01()
+        + case(factors, value=Assignment.reviewer_id, else_=literal(1.0, Float)) * value01()
     )
 
 
