@@ -27,6 +27,7 @@ from app.accounts.permissions import role_required
 from app.calls.models import Call
 from app.errors import DomainError
 from app.extensions import db
+from app.proposals.continents import CONTINENT_LABELS
 from app.shortlists import charts, exporters, queries, services
 from app.shortlists.forms import (
     FORMAT_LABELS,
@@ -70,8 +71,6 @@ def _shortlist_helpers() -> dict:
 
 
 def _group_label(group: str | None) -> str:
-    from app.proposals.continents import CONTINENT_LABELS
-
     if not group:
         return _("No region given")
     return str(CONTINENT_LABELS.get(group, group))
