@@ -52,7 +52,7 @@ class OtherWorkerCommitsFirst:
         self.other_id = other_id
         self.sent: list[EmailMessage] = []
 
-    def send(self, message: EmailMessage, *, confirm) -> bool:
+    def send(self, message: EmailMessage, *, confirm, commit) -> bool:
         with self.engine.begin() as connection:
             connection.execute(
                 update(Notification)
@@ -62,6 +62,7 @@ class OtherWorkerCommitsFirst:
         if not confirm():
             return False
         self.sent.append(message)
+        commit()  # the Mailer protocol: right after the server has the whole message
         return True
 
 
