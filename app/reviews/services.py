@@ -10,7 +10,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pycountry
 from flask import current_app
@@ -29,14 +29,6 @@ from app.notifications.models import Notification
 from app.notifications.services import queue_notification
 from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalRevision
 from app.reviews import conflicts
-from app.reviews.assignment import (
-    AssignmentSolution,
-    ProposalNeed,
-    ReviewerSlot,
-    Shortfall,
-    problem_from,
-    solve_assignment,
-)
 from app.reviews.models import (
     ACTIVE_ASSIGNMENT_STATES,
     Assignment,
@@ -55,6 +47,9 @@ from app.reviews.queries import (
     has_active_conflict,
     reviewer_may_see_proposal,
 )
+
+if TYPE_CHECKING:  # the solver's module brings numpy: imported where a plan is made
+    from app.reviews.assignment import AssignmentSolution, Shortfall
 
 # Calls whose reviewers still work (and may be reminded, and whose conflicts matter).
 REVIEWING_CALL_STATES = (CallState.OPEN, CallState.CLOSED, CallState.IN_REVIEW)
@@ -519,6 +514,8 @@ def plan_automatic_assignment(
     unless `replan_unstarted`, in which case the solver may move them (it prefers not to).
     Records the call's automatic conflicts first, so the plan never includes one.
     """
+    from app.reviews.assignment import ProposalNeed, ReviewerSlot, problem_from, solve_assignment
+
     conflicts.detect_conflicts(call=call)
     state = _load_call_state(call)
     k = call.reviews_per_proposal or 3

@@ -22,16 +22,19 @@ it says which rule, relaxed alone, would make a shortlist possible.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from flask_babel import gettext as _
 
 from app.shortlists.scoring import SCORE_DIGITS, rounded
+
+if TYPE_CHECKING:
+    import numpy as np
 
 GROUP_BY_CHOICES = ("continent", "region")
 _SCALE = 10**SCORE_DIGITS
@@ -246,6 +249,10 @@ class _Model:
         self.eligible = sorted(
             (c for c in candidates if is_eligible(c, constraints)), key=lambda c: c.rank
         )
+        # numpy (like scipy below) is imported where a shortlist is solved, not when a web
+        # worker starts (docs/PERFORMANCE.md, web worker memory).
+        import numpy as np
+
         self.solves = 0
         n = len(self.eligible)
         self.n = n
@@ -274,21 +281,21 @@ class _Model:
                 countries[candidate.country].append(i)
         if c.min_per_group:
             for group in required_groups:
-                self._row(dict.fromkeys(members.get(group, []), 1.0), c.min_per_group, np.inf)
+                self._row(dict.fromkeys(members.get(group, []), 1.0), c.min_per_group, math.inf)
         if c.max_per_group is not None:
             for indexes in members.values():
-                self._row(dict.fromkeys(indexes, 1.0), -np.inf, c.max_per_group)
+                self._row(dict.fromkeys(indexes, 1.0), -math.inf, c.max_per_group)
         if c.max_per_country is not None:
             for indexes in countries.values():
                 if len(indexes) > c.max_per_country:
-                    self._row(dict.fromkeys(indexes, 1.0), -np.inf, c.max_per_country)
+                    self._row(dict.fromkeys(indexes, 1.0), -math.inf, c.max_per_country)
         if c.min_groups:
             for group, switch in self.group_index.items():
                 # The group counts only when one of its members is chosen.
                 row = dict.fromkeys(members[group], -1.0)
                 row[switch] = 1.0
-                self._row(row, -np.inf, 0.0)
-            self._row(dict.fromkeys(self.group_index.values(), 1.0), c.min_groups, np.inf)
+                self._row(row, -math.inf, 0.0)
+            self._row(dict.fromkeys(self.group_index.values(), 1.0), c.min_groups, math.inf)
 
     def _solve(
         self,
@@ -299,6 +306,7 @@ class _Model:
     ) -> np.ndarray | None:
         # Imported here, not at the top: scipy.optimize costs every web worker ~40 MiB, and
         # only the compiling job needs it (docs/PERFORMANCE.md, web worker memory).
+        import numpy as np
         from scipy.optimize import Bounds, LinearConstraint, milp
         from scipy.sparse import coo_array
 
@@ -334,6 +342,8 @@ class _Model:
 
     def best(self) -> list[int] | None:
         """Indexes (into self.eligible) of the chosen set, by the three tie rules."""
+        import numpy as np
+
         first = self._solve(-self.points)
         if first is None:
             return None
@@ -354,6 +364,8 @@ class _Model:
         return self._lexicographic(second, [keep_points, keep_ranks])
 
     def _lexicographic(self, current: np.ndarray, keep: list) -> list[int]:
+        import numpy as np
+
         lower, upper = np.zeros(self.width), np.ones(self.width)
         taken = 0
         for i in range(self.n):  # self.eligible is in rank order

@@ -13,7 +13,7 @@ import sys
 
 from config import BASE_DIR
 
-JOB_ONLY_LIBRARIES = ("scipy", "ortools", "openpyxl", "reportlab", "pypdf")
+JOB_ONLY_LIBRARIES = ("numpy", "scipy", "ortools", "openpyxl", "reportlab", "pypdf")
 
 
 def test_creating_the_app_imports_no_job_only_library():
