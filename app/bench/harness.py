@@ -142,7 +142,7 @@ def normalise_url(url: str) -> str:
 def search_path_schema(url: str) -> str | None:
     """The schema named by `?options=-csearch_path=<schema>`, if any."""
     for option in parse_qs(urlsplit(url).query).get("options", []):
-        match = re.search(r"-csearch_path=([A-Za-z_][A-Za-z0-9_]*)", option)
+        match = re.search(r"-csearch_path=([A-Za-z_][A-Za-z0-9_]*)(?:\s|$)", option)
         if match:
             return match.group(1)
     return None
