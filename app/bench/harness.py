@@ -216,28 +216,67 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class GunicornServer:
-    """gunicorn with 2 sync workers on a free local port, stopped by its own pid."""
+class BackgroundProcess:
+    """A process the bench starts in its own session, logs to a file, and stops by its pid."""
 
-    def __init__(self, name: str, app_spec: str, env: dict[str, str] | None = None):
-        self.name = name
-        self.app_spec = app_spec
-        self.port = free_port()
-        self.env = {**os.environ, **(env or {})}
-        self.env["SERVER_NAME"] = f"127.0.0.1:{self.port}"
+    name = "process"
+
+    def __init__(self, env: dict[str, str]):
+        self.env = {**os.environ, **env}
         self.process: subprocess.Popen | None = None
         self.log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
-            prefix=f"bench-{name}-", suffix=".log", delete=False
+            prefix=f"bench-{self.name}-", suffix=".log", delete=False
         )
+
+    def launch(self, *arguments: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", *arguments],
+            cwd=BASE_DIR,
+            env=self.env,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def check_alive(self) -> None:
+        if self.process is not None and self.process.poll() is not None:
+            raise click.ClickException(f"the {self.name} exited:\n{self.log_tail()}")
+
+    def log_tail(self) -> str:
+        self.log_file.flush()
+        return Path(self.log_file.name).read_text(errors="replace")[-3000:]
+
+    def stop(self, *, keep_log: Path | None = None) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # a warm shutdown: finish, then exit
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
+        if keep_log is not None:
+            keep_log.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.log_file.name, keep_log)
+        with contextlib.suppress(OSError):
+            os.unlink(self.log_file.name)
+
+
+class GunicornServer(BackgroundProcess):
+    """gunicorn with 2 sync workers on a free local port."""
+
+    def __init__(self, name: str, app_spec: str, env: dict[str, str] | None = None):
+        self.name = f"{name} server"
+        self.app_spec = app_spec
+        self.port = free_port()
+        super().__init__({**(env or {}), "SERVER_NAME": f"127.0.0.1:{self.port}"})
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, ready_path: str = "/") -> None:
-        command = [
-            sys.executable,
-            "-m",
+        self.launch(
             "gunicorn",
             "--workers",
             "2",
@@ -248,25 +287,16 @@ class GunicornServer:
             "--log-level",
             "warning",
             self.app_spec,
-        ]
-        self.process = subprocess.Popen(
-            command,
-            cwd=BASE_DIR,
-            env=self.env,
-            stdout=self.log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise click.ClickException(f"{self.name} server exited:\n{self.log_tail()}")
+            self.check_alive()
             with contextlib.suppress(OSError):
                 status, _, _ = http_get(self.base_url + ready_path, timeout=5)
                 if status < 500 and len(self.worker_pids()) == 2:
                     return
             time.sleep(0.3)
-        raise click.ClickException(f"{self.name} server did not answer:\n{self.log_tail()}")
+        raise click.ClickException(f"the {self.name} did not answer:\n{self.log_tail()}")
 
     def worker_pids(self) -> list[int]:
         if self.process is None:
@@ -286,76 +316,49 @@ class GunicornServer:
                         peaks.append(int(line.split()[1]) / 1024)
         return peaks
 
-    def log_tail(self) -> str:
-        self.log_file.flush()
-        return Path(self.log_file.name).read_text(errors="replace")[-3000:]
 
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log_file.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self.log_file.name)
-
-
-class CeleryWorker:
+class CeleryWorker(BackgroundProcess):
     """A real Celery worker (prefork) on the bench's Redis database and its own queue."""
 
+    name = "Celery worker"
     QUEUE = "dcc-bench"
     CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2"))
 
     def __init__(self, database_url: str, *, smtp_port: int):
-        self.env = {
-            **os.environ,
-            **server_environment(database_url),
-            "REDIS_URL": BENCH_REDIS_URL,
-            "CELERY_QUEUE": self.QUEUE,
-            "TASK_DISPATCH": "celery",
-            "MAIL_BACKEND": "smtp",
-            "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": str(smtp_port),
-            "MAIL_USE_TLS": "false",
-            "MAIL_USE_SSL": "false",
-            "MAIL_USERNAME": "",
-        }
-        self.process: subprocess.Popen | None = None
-        self.log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
-            prefix="bench-worker-", suffix=".log", delete=False
+        super().__init__(
+            {
+                **server_environment(database_url),
+                "REDIS_URL": BENCH_REDIS_URL,
+                "CELERY_QUEUE": self.QUEUE,
+                "TASK_DISPATCH": "celery",
+                "MAIL_BACKEND": "smtp",
+                "MAIL_SERVER": "127.0.0.1",
+                "MAIL_PORT": str(smtp_port),
+                "MAIL_USE_TLS": "false",
+                "MAIL_USE_SSL": "false",
+                "MAIL_USERNAME": "",
+            }
         )
 
     def start(self, app: Flask) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "--app",
-                "workers",
-                "worker",
-                "--queues",
-                self.QUEUE,
-                "--concurrency",
-                str(self.CONCURRENCY),
-                "--pool",
-                "prefork",
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--hostname",
-                f"bench-{os.getpid()}@%h",
-            ],
-            cwd=BASE_DIR,
-            env=self.env,
-            stdout=self.log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        self.launch(
+            "celery",
+            "--app",
+            "workers",
+            "worker",
+            "--queues",
+            self.QUEUE,
+            "--concurrency",
+            str(self.CONCURRENCY),
+            "--pool",
+            "prefork",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--hostname",
+            f"bench-{os.getpid()}@%h",
         )
         celery_app = app.extensions["celery"]
         deadline = time.monotonic() + 60
@@ -363,30 +366,7 @@ class CeleryWorker:
             self.check_alive()
             if celery_app.control.ping(timeout=1.0):
                 return
-        raise click.ClickException(f"the Celery worker did not answer:\n{self.log_tail()}")
-
-    def check_alive(self) -> None:
-        if self.process is not None and self.process.poll() is not None:
-            raise click.ClickException(f"the Celery worker exited:\n{self.log_tail()}")
-
-    def log_tail(self) -> str:
-        self.log_file.flush()
-        return Path(self.log_file.name).read_text(errors="replace")[-3000:]
-
-    def stop(self, *, keep_log: Path | None = None) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # warm shutdown: finish, then exit
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log_file.close()
-        if keep_log is not None:
-            keep_log.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self.log_file.name, keep_log)
-        with contextlib.suppress(OSError):
-            os.unlink(self.log_file.name)
+        raise click.ClickException(f"the {self.name} did not answer:\n{self.log_tail()}")
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -654,20 +634,12 @@ def run_bench(
         upgrade()
         logging.getLogger().setLevel(logging.WARNING)
         seeding = time.perf_counter()
-        summary = seed_bench(
-            proposals=proposals,
-            reviewers=reviewers,
-            reviews_per_proposal=reviews_per_proposal,
-            reset=reset,
-        )
+        sizes = {"proposals": proposals, "reviewers": reviewers}
+        sizes["reviews_per_proposal"] = reviews_per_proposal
+        summary = seed_bench(**sizes, reset=reset)
         wanted = (proposals, reviews_per_proposal * proposals)
         if not summary.created and (summary.proposals, summary.reviews) != wanted:
-            summary = seed_bench(
-                proposals=proposals,
-                reviewers=reviewers,
-                reviews_per_proposal=reviews_per_proposal,
-                reset=True,
-            )
+            summary = seed_bench(**sizes, reset=True)  # another size was asked for this time
         db.session.commit()
         click.echo(f"{summary.describe()} ({time.perf_counter() - seeding:.1f} s)")
         machine = machine_description(url, db.engine)

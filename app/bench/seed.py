@@ -217,6 +217,17 @@ _VERBS = (
     "listen to",
 )
 
+ELIGIBILITY = (
+    (
+        "Does a city or local government apply, or support this proposal?",
+        "This call is addressed to cities and local governments.",
+    ),
+    (
+        "Could the café have a public space of 60 to 80 m²?",
+        "A Dialogue Café needs an open, accessible space.",
+    ),
+)
+
 _RECOMMENDATIONS_BY_MEAN = (
     (4.0, Recommendation.STRONGLY_SUPPORT),
     (3.2, Recommendation.SUPPORT),
@@ -457,18 +468,8 @@ class _Seeder:
         # page, the application flow and the review pages are all measured on one call.
         call.state = CallState.OPEN
         call.eligibility_questions = [
-            EligibilityQuestion(
-                position=0,
-                text="Are you applying for, or with the support of, a city or local government?",
-                qualifying_answer=True,
-                explanation="This call is addressed to cities and local governments.",
-            ),
-            EligibilityQuestion(
-                position=1,
-                text="Can you offer a space of about 60–80 m² that is open to the public?",
-                qualifying_answer=True,
-                explanation="A Dialogue Café needs an open, accessible space.",
-            ),
+            EligibilityQuestion(position=position, text=text, explanation=explanation)
+            for position, (text, explanation) in enumerate(ELIGIBILITY)
         ]
         db.session.flush()
         return call

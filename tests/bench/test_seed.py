@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.accounts.models import Role, User, UserRole
 from app.audit.models import AuditEntry
 from app.bench.seed import BENCH_EMAIL_DOMAIN, BENCH_SLUG, CITIES, bench_call, seed_bench
+from app.calls.defaults import DEFAULT_CRITERIA
 from app.calls.models import Call, CallState, Criterion
 from app.calls.services import is_accepting_proposals
 from app.extensions import db
@@ -87,15 +88,8 @@ def test_seed_bench_creates_exactly_the_announced_workload(app_context):
     assert summary.scores == 16 * 7
     call = bench_call()
     assert call.state == CallState.OPEN and is_accepting_proposals(call)
-    assert [c.key for c in call.criteria] == [
-        "diversity",
-        "creativity",
-        "culture_of_peace",
-        "intercultural_profile",
-        "innovation",
-        "collaboration",
-        "vision",
-    ]
+    assert [c.key for c in call.criteria] == [c.key for c in DEFAULT_CRITERIA]
+    assert len(call.criteria) == 7
     proposals = bench_proposals()
     assert len(proposals) == 8
     assert {p.state for p in proposals} == {ProposalState.SUBMITTED}
