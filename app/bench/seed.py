@@ -25,6 +25,7 @@ from app.calls.services import create_call
 from app.db import Base, utcnow
 from app.extensions import db
 from app.notifications.models import Notification
+from app.proposals.continents import continent_for
 from app.proposals.models import Partner, PartnerKind, Proposal, ProposalRevision, ProposalState
 from app.reviews.models import (
     Assignment,
@@ -47,112 +48,113 @@ RANDOM_SEED = 2009  # the year of the original call
 CHUNK = 2000
 DECLARED_CONFLICTS = 24
 
-# city | ISO 3166 country | region | continent | population | language of the proposal
+# city | ISO 3166 country | region | population | language of the proposal (the continent
+# follows from the country, as when a city saves its form)
 _CITIES = """\
-Lagos|NG|Lagos State|Africa|15388000|en
-Nairobi|KE|Nairobi County|Africa|4397000|en
-Accra|GH|Greater Accra|Africa|2557000|en
-Dakar|SN|Dakar Region|Africa|1146000|fr
-Abidjan|CI|Abidjan District|Africa|4980000|fr
-Casablanca|MA|Casablanca-Settat|Africa|3359000|fr
-Tunis|TN|Tunis Governorate|Africa|1056000|fr
-Cairo|EG|Cairo Governorate|Africa|9540000|en
-Addis Ababa|ET|Addis Ababa|Africa|3384000|en
-Kigali|RW|Kigali City|Africa|1132000|en
-Kampala|UG|Central Region|Africa|1680000|en
-Dar es Salaam|TZ|Dar es Salaam Region|Africa|4364000|en
-Maputo|MZ|Maputo City|Africa|1088000|pt
-Luanda|AO|Luanda Province|Africa|2572000|pt
-Johannesburg|ZA|Gauteng|Africa|5635000|en
-Cape Town|ZA|Western Cape|Africa|4618000|en
-Windhoek|NA|Khomas|Africa|431000|en
-Praia|CV|Santiago|Africa|159000|pt
-Bamako|ML|Bamako District|Africa|2446000|fr
-Tokyo|JP|Kanto|Asia|13960000|en
-Osaka|JP|Kansai|Asia|2753000|en
-Seoul|KR|Seoul Capital Area|Asia|9776000|en
-Manila|PH|Metro Manila|Asia|1846000|en
-Jakarta|ID|Special Capital Region|Asia|10562000|en
-Bangkok|TH|Bangkok Metropolitan Region|Asia|10539000|en
-Kuala Lumpur|MY|Federal Territory|Asia|1982000|en
-Singapore|SG|Central Region|Asia|5686000|en
-Mumbai|IN|Maharashtra|Asia|12442000|en
-Kolkata|IN|West Bengal|Asia|4497000|en
-Dhaka|BD|Dhaka Division|Asia|10278000|en
-Colombo|LK|Western Province|Asia|753000|en
-Kathmandu|NP|Bagmati|Asia|1442000|en
-Almaty|KZ|Almaty|Asia|2000000|en
-Tashkent|UZ|Tashkent|Asia|2571000|en
-Istanbul|TR|Marmara|Asia|15460000|en
-Beirut|LB|Beirut Governorate|Asia|2400000|fr
-Amman|JO|Amman Governorate|Asia|4061000|en
-Doha|QA|Doha|Asia|956000|en
-Macau|MO|Macau|Asia|682000|pt
-Ulaanbaatar|MN|Ulaanbaatar|Asia|1539000|en
-Lisbon|PT|Lisbon Metropolitan Area|Europe|545000|pt
-Porto|PT|Norte|Europe|232000|pt
-Madrid|ES|Community of Madrid|Europe|3305000|es
-Barcelona|ES|Catalonia|Europe|1620000|es
-Paris|FR|Île-de-France|Europe|2161000|fr
-Lyon|FR|Auvergne-Rhône-Alpes|Europe|516000|fr
-Marseille|FR|Provence-Alpes-Côte d'Azur|Europe|870000|fr
-Brussels|BE|Brussels-Capital|Europe|1209000|fr
-Amsterdam|NL|North Holland|Europe|872000|en
-Rotterdam|NL|South Holland|Europe|651000|en
-Duisburg|DE|North Rhine-Westphalia|Europe|498000|en
-Berlin|DE|Berlin|Europe|3645000|en
-Vienna|AT|Vienna|Europe|1897000|en
-Turin|IT|Piedmont|Europe|848000|en
-Naples|IT|Campania|Europe|909000|en
-Athens|GR|Attica|Europe|664000|en
-Sarajevo|BA|Sarajevo Canton|Europe|275000|en
-Warsaw|PL|Masovia|Europe|1794000|en
-Tallinn|EE|Harju|Europe|437000|en
-Oslo|NO|Oslo|Europe|697000|en
-Cardiff|GB|Wales|Europe|362000|en
-Glasgow|GB|Scotland|Europe|635000|en
-Dublin|IE|Leinster|Europe|554000|en
-Geneva|CH|Geneva|Europe|203000|fr
-Toronto|CA|Ontario|North America|2794000|en
-Montreal|CA|Quebec|North America|1762000|fr
-Vancouver|CA|British Columbia|North America|662000|en
-New York|US|New York|North America|8336000|en
-Chicago|US|Illinois|North America|2696000|en
-Los Angeles|US|California|North America|3898000|en
-Houston|US|Texas|North America|2304000|en
-Atlanta|US|Georgia|North America|498000|en
-Mexico City|MX|Mexico City|North America|9209000|es
-Guadalajara|MX|Jalisco|North America|1385000|es
-Guatemala City|GT|Guatemala|North America|1221000|es
-San José|CR|San José|North America|342000|es
-Havana|CU|La Habana|North America|2132000|es
-Panama City|PA|Panamá|North America|880000|es
-Kingston|JM|Surrey|North America|662000|en
-São Paulo|BR|São Paulo|South America|11450000|pt
-Rio de Janeiro|BR|Rio de Janeiro|South America|6211000|pt
-Salvador|BR|Bahia|South America|2418000|pt
-Porto Alegre|BR|Rio Grande do Sul|South America|1332000|pt
-Buenos Aires|AR|Buenos Aires|South America|3121000|es
-Córdoba|AR|Córdoba|South America|1391000|es
-Montevideo|UY|Montevideo|South America|1381000|es
-Santiago|CL|Santiago Metropolitan|South America|6257000|es
-Valparaíso|CL|Valparaíso|South America|296000|es
-Lima|PE|Lima|South America|9752000|es
-Bogotá|CO|Bogotá Capital District|South America|7181000|es
-Medellín|CO|Antioquia|South America|2533000|es
-Quito|EC|Pichincha|South America|2011000|es
-La Paz|BO|La Paz|South America|755000|es
-Asunción|PY|Asunción|South America|521000|es
-Sydney|AU|New South Wales|Oceania|5312000|en
-Melbourne|AU|Victoria|Oceania|5078000|en
-Brisbane|AU|Queensland|Oceania|2560000|en
-Perth|AU|Western Australia|Oceania|2125000|en
-Auckland|NZ|Auckland|Oceania|1657000|en
-Wellington|NZ|Wellington|Oceania|215000|en
-Suva|FJ|Central Division|Oceania|93000|en
-Port Moresby|PG|National Capital District|Oceania|364000|en
-Apia|WS|Tuamasaga|Oceania|37000|en
-Nouméa|NC|South Province|Oceania|94000|fr
+Lagos|NG|Lagos State|15388000|en
+Nairobi|KE|Nairobi County|4397000|en
+Accra|GH|Greater Accra|2557000|en
+Dakar|SN|Dakar Region|1146000|fr
+Abidjan|CI|Abidjan District|4980000|fr
+Casablanca|MA|Casablanca-Settat|3359000|fr
+Tunis|TN|Tunis Governorate|1056000|fr
+Cairo|EG|Cairo Governorate|9540000|en
+Addis Ababa|ET|Addis Ababa|3384000|en
+Kigali|RW|Kigali City|1132000|en
+Kampala|UG|Central Region|1680000|en
+Dar es Salaam|TZ|Dar es Salaam Region|4364000|en
+Maputo|MZ|Maputo City|1088000|pt
+Luanda|AO|Luanda Province|2572000|pt
+Johannesburg|ZA|Gauteng|5635000|en
+Cape Town|ZA|Western Cape|4618000|en
+Windhoek|NA|Khomas|431000|en
+Praia|CV|Santiago|159000|pt
+Bamako|ML|Bamako District|2446000|fr
+Tokyo|JP|Kanto|13960000|en
+Osaka|JP|Kansai|2753000|en
+Seoul|KR|Seoul Capital Area|9776000|en
+Manila|PH|Metro Manila|1846000|en
+Jakarta|ID|Special Capital Region|10562000|en
+Bangkok|TH|Bangkok Metropolitan Region|10539000|en
+Kuala Lumpur|MY|Federal Territory|1982000|en
+Singapore|SG|Central Region|5686000|en
+Mumbai|IN|Maharashtra|12442000|en
+Kolkata|IN|West Bengal|4497000|en
+Dhaka|BD|Dhaka Division|10278000|en
+Colombo|LK|Western Province|753000|en
+Kathmandu|NP|Bagmati|1442000|en
+Almaty|KZ|Almaty|2000000|en
+Tashkent|UZ|Tashkent|2571000|en
+Istanbul|TR|Marmara|15460000|en
+Beirut|LB|Beirut Governorate|2400000|fr
+Amman|JO|Amman Governorate|4061000|en
+Doha|QA|Doha|956000|en
+Macau|MO|Macau|682000|pt
+Ulaanbaatar|MN|Ulaanbaatar|1539000|en
+Lisbon|PT|Lisbon Metropolitan Area|545000|pt
+Porto|PT|Norte|232000|pt
+Madrid|ES|Community of Madrid|3305000|es
+Barcelona|ES|Catalonia|1620000|es
+Paris|FR|Île-de-France|2161000|fr
+Lyon|FR|Auvergne-Rhône-Alpes|516000|fr
+Marseille|FR|Provence-Alpes-Côte d'Azur|870000|fr
+Brussels|BE|Brussels-Capital|1209000|fr
+Amsterdam|NL|North Holland|872000|en
+Rotterdam|NL|South Holland|651000|en
+Duisburg|DE|North Rhine-Westphalia|498000|en
+Berlin|DE|Berlin|3645000|en
+Vienna|AT|Vienna|1897000|en
+Turin|IT|Piedmont|848000|en
+Naples|IT|Campania|909000|en
+Athens|GR|Attica|664000|en
+Sarajevo|BA|Sarajevo Canton|275000|en
+Warsaw|PL|Masovia|1794000|en
+Tallinn|EE|Harju|437000|en
+Oslo|NO|Oslo|697000|en
+Cardiff|GB|Wales|362000|en
+Glasgow|GB|Scotland|635000|en
+Dublin|IE|Leinster|554000|en
+Geneva|CH|Geneva|203000|fr
+Toronto|CA|Ontario|2794000|en
+Montreal|CA|Quebec|1762000|fr
+Vancouver|CA|British Columbia|662000|en
+New York|US|New York|8336000|en
+Chicago|US|Illinois|2696000|en
+Los Angeles|US|California|3898000|en
+Houston|US|Texas|2304000|en
+Atlanta|US|Georgia|498000|en
+Mexico City|MX|Mexico City|9209000|es
+Guadalajara|MX|Jalisco|1385000|es
+Guatemala City|GT|Guatemala|1221000|es
+San José|CR|San José|342000|es
+Havana|CU|La Habana|2132000|es
+Panama City|PA|Panamá|880000|es
+Kingston|JM|Surrey|662000|en
+São Paulo|BR|São Paulo|11450000|pt
+Rio de Janeiro|BR|Rio de Janeiro|6211000|pt
+Salvador|BR|Bahia|2418000|pt
+Porto Alegre|BR|Rio Grande do Sul|1332000|pt
+Buenos Aires|AR|Buenos Aires|3121000|es
+Córdoba|AR|Córdoba|1391000|es
+Montevideo|UY|Montevideo|1381000|es
+Santiago|CL|Santiago Metropolitan|6257000|es
+Valparaíso|CL|Valparaíso|296000|es
+Lima|PE|Lima|9752000|es
+Bogotá|CO|Bogotá Capital District|7181000|es
+Medellín|CO|Antioquia|2533000|es
+Quito|EC|Pichincha|2011000|es
+La Paz|BO|La Paz|755000|es
+Asunción|PY|Asunción|521000|es
+Sydney|AU|New South Wales|5312000|en
+Melbourne|AU|Victoria|5078000|en
+Brisbane|AU|Queensland|2560000|en
+Perth|AU|Western Australia|2125000|en
+Auckland|NZ|Auckland|1657000|en
+Wellington|NZ|Wellington|215000|en
+Suva|FJ|Central Division|93000|en
+Port Moresby|PG|National Capital District|364000|en
+Apia|WS|Tuamasaga|37000|en
+Nouméa|NC|South Province|94000|fr
 """
 
 
@@ -167,8 +169,8 @@ class BenchCity:
 
 
 CITIES: tuple[BenchCity, ...] = tuple(
-    BenchCity(name, code, region, continent, int(population), language)
-    for name, code, region, continent, population, language in (
+    BenchCity(name, code, region, continent_for(code) or "", int(population), language)
+    for name, code, region, population, language in (
         line.split("|") for line in _CITIES.splitlines()
     )
 )
