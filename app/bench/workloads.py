@@ -944,7 +944,7 @@ def _delete_bench_notifications() -> None:
 
 def _delete_new_keys(broker, keys_before: set[bytes]) -> None:
     """Remove the keys Celery made for this run (its queue, bindings, replies), nothing else."""
-    ours = (CeleryWorker.QUEUE.encode(), b"_kombu.binding.", b"unacked", b"celery")
+    ours = (CeleryWorker.QUEUE.encode(), b"_kombu.binding", b"unacked", b"celery")
     new = [key for key in set(broker.keys("*")) - keys_before if key.startswith(ours)]
     new += [key for key in broker.keys("*.reply.celery.pidbox") if key not in keys_before]
     if new:
