@@ -80,7 +80,7 @@ def browser_available() -> None:
     if not CHROMIUM.exists():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true and {CHROMIUM} is missing: .ci/run must install chromium")
-        pytest.skip(f"{CHROMIUM} is not installed")
+        pytest.skip(f"service missing: chromium ({CHROMIUM}) is not installed")
 
 
 @pytest.fixture(scope="module")
