@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from app.accounts.models import User
-from app.extensions import db, login_manager
+from app.accounts.services import user_with_roles
+from app.extensions import login_manager
 
 
 def init_login(app: Flask) -> None:
@@ -21,7 +21,7 @@ def init_login(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.session_token == session_token))
+    user = user_with_roles(User.session_token == session_token)
     if user is None or not user.active:
         return None
     return user

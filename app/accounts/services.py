@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import (
     Role,
@@ -67,7 +68,13 @@ def find_user_by_email(email: str) -> User | None:
     email = normalise_email(email or "")
     if not email or len(email) > EMAIL_MAX_LENGTH or not _printable(email):
         return None
-    return db.session.scalar(select(User).where(User.email == email))
+    return user_with_roles(User.email == email)
+
+
+def user_with_roles(*conditions) -> User | None:
+    """One user and their roles in one statement: nearly every page checks a role."""
+    query = select(User).where(*conditions).options(joinedload(User.roles))
+    return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def get_user(user_id: int) -> User | None:
@@ -394,7 +401,7 @@ def _user_from_token(purpose: TokenPurpose, token: str):
                 _("This link has expired. Please ask for a new one."), code="expired_link"
             ) from None
         raise _invalid_link() from None
-    user = db.session.get(User, claims.user_id)
+    user = db.session.get(User, claims.user_id, options=[joinedload(User.roles)])
     if user is None:
         raise _invalid_link()
     return user, claims

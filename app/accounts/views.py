@@ -216,11 +216,15 @@ def login():
     problem = None
     if form.validate_on_submit():
         outcome = services.log_in(email=form.email.data, password=form.password.data)
-        db.session.commit()
         if outcome.status is LoginStatus.OK:
+            # The session and the words are made before the commit, which expires the user.
             login_user(outcome.user, remember=form.remember.data)
-            flash(_("Welcome, %(name)s.", name=outcome.user.name), "success")
-            return redirect(_after_login_url(form.next.data))
+            welcome = _("Welcome, %(name)s.", name=outcome.user.name)
+            target = _after_login_url(form.next.data)
+            db.session.commit()
+            flash(welcome, "success")
+            return redirect(target)
+        db.session.commit()
         problem = {
             # One message for an unknown email and a wrong password.
             LoginStatus.INVALID: _("The email address or the password is not correct."),

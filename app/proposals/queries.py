@@ -19,9 +19,8 @@ from app.proposals.models import (
 
 
 def call_by_slug(slug: str) -> Call | None:
-    return db.session.scalar(
-        select(Call).where(Call.slug == slug).options(selectinload(Call.eligibility_questions))
-    )
+    query = select(Call).where(Call.slug == slug).options(joinedload(Call.eligibility_questions))
+    return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def active_proposal_for(*, call_id: int, owner_id: int) -> Proposal | None:
@@ -48,13 +47,15 @@ def owned_proposal(proposal_id: int, *, owner_id: int, for_update: bool = False)
         select(Proposal)
         .where(Proposal.id == proposal_id, Proposal.owner_id == owner_id)
         .options(
-            selectinload(Proposal.call).selectinload(Call.criteria),
-            selectinload(Proposal.partners),
+            # Two statements for every page of the form: the proposal with its call and
+            # partners (a handful of rows), then the call's criteria.
+            joinedload(Proposal.call).selectinload(Call.criteria),
+            joinedload(Proposal.partners),
         )
     )
     if for_update:
         query = query.with_for_update(of=Proposal).execution_options(populate_existing=True)
-    return db.session.scalar(query)
+    return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def lock_proposal(proposal_id: int) -> Proposal | None:
@@ -64,6 +65,15 @@ def lock_proposal(proposal_id: int) -> Proposal | None:
         .with_for_update(of=Proposal)
         .execution_options(populate_existing=True)
     )
+
+
+def lock_loaded_proposal(proposal: Proposal) -> None:
+    """Lock a proposal already loaded; read it again only if it changed meanwhile."""
+    version = db.session.scalar(
+        select(Proposal.version).where(Proposal.id == proposal.id).with_for_update()
+    )
+    if version != proposal.version:
+        db.session.refresh(proposal)
 
 
 def proposals_of_owner(owner_id: int) -> list[Proposal]:

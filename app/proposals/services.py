@@ -396,7 +396,7 @@ def submit_proposal(
     nothing new to submit: one revision, one email.
     """
     _ensure_owner(actor, proposal)
-    queries.lock_proposal(proposal.id)
+    queries.lock_loaded_proposal(proposal)
     _ensure_writable(actor, proposal)
     snapshot = proposal_snapshot(proposal)
     latest = queries.latest_revision(proposal.id)

@@ -163,10 +163,13 @@ def start(slug: str):
             return render_template(
                 "proposals/ineligible.html", call=call, questions=ineligible.questions
             )
+        # The link and the words before the commit, which expires the proposal and the user.
+        first_section_url = _first_section_url(proposal)
+        ready = _("Your draft proposal is ready. It is saved as you type.")
         db.session.commit()
         if created:
-            flash(_("Your draft proposal is ready. It is saved as you type."), "success")
-        return redirect(_first_section_url(proposal))
+            flash(ready, "success")
+        return redirect(first_section_url)
     ensure_accepting_proposals(call)
     return render_template("proposals/start.html", call=call, form=form)
 
@@ -271,6 +274,9 @@ def save_section(proposal_id: int, section: str):
         return _render_section(
             proposal, current, form, status=refused.status_code, error=refused.message
         )
+    # Read before the commit, which expires the user and the proposal (no reload for a redirect).
+    saved_label = format_time(result.saved_at, "short")
+    partner_count = len(proposal.partners)
     db.session.commit()
     if errors:
         form.version.data = str(result.version)
@@ -282,26 +288,26 @@ def save_section(proposal_id: int, section: str):
             status=422,
             error=_("Saved, except the answers marked below. Please correct them."),
         )
-    flash(_("Saved at %(time)s.", time=_saved_label(proposal)), "success")
+    flash(_("Saved at %(time)s.", time=saved_label), "success")
     action = request.form.get("partner_action") or request.form.get("action", "")
     if action == "add":
         return redirect(
             url_for(
                 "proposals.edit_section",
-                proposal_id=proposal.id,
+                proposal_id=proposal_id,
                 section=current.key,
                 add_partner=1,
-                _anchor=f"partners-{len(proposal.partners)}-organisation",
+                _anchor=f"partners-{partner_count}-organisation",
             )
         )
     following = sections.next_section(current.key)
     if action == "next" and following is not None:
         return redirect(
-            url_for("proposals.edit_section", proposal_id=proposal.id, section=following.key)
+            url_for("proposals.edit_section", proposal_id=proposal_id, section=following.key)
         )
     if action == "next":
-        return redirect(url_for("proposals.submit", proposal_id=proposal.id))
-    return redirect(url_for("proposals.edit_section", proposal_id=proposal.id, section=current.key))
+        return redirect(url_for("proposals.submit", proposal_id=proposal_id))
+    return redirect(url_for("proposals.edit_section", proposal_id=proposal_id, section=current.key))
 
 
 @bp.post("/proposals/<int:proposal_id>/sections/<section>/autosave")
@@ -378,7 +384,7 @@ def submit(proposal_id: int):
 @bp.post("/proposals/<int:proposal_id>/submit")
 @login_required
 def submit_post(proposal_id: int):
-    proposal = _own_proposal(proposal_id, lock=True)
+    proposal = _own_proposal(proposal_id)  # submit_proposal locks the row itself
     form = SubmitForm()
     if not form.validate():
         abort(400)
@@ -399,7 +405,7 @@ def submit_post(proposal_id: int):
     db.session.commit()
     if not result.created:
         flash(_("This proposal was already submitted; nothing changed since."), "info")
-    return redirect(url_for("proposals.submitted", proposal_id=proposal.id))
+    return redirect(url_for("proposals.submitted", proposal_id=proposal_id))
 
 
 @bp.get("/proposals/<int:proposal_id>/submitted")

@@ -607,8 +607,8 @@ def test_the_list_of_people_takes_the_same_number_of_queries_for_few_or_many(cli
     db.session.commit()
     many = queries()
 
-    # The session's user and roles, the count, one page of people, their roles.
-    assert many == few == 5
+    # The session's user with its roles, the count, one page of people, their roles.
+    assert many == few == 4
 
 
 def test_an_administrator_deactivates_someone_and_their_session_ends(app):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.audit.models import AuditEntry
 from app.calls.models import CallState
@@ -355,6 +355,22 @@ def test_a_double_clicked_submit_makes_one_revision_and_one_email(city, call):
     assert second.revision.id == first.revision.id
     assert count(ProposalRevision, ProposalRevision.proposal_id == proposal.id) == 1
     assert len(notifications("proposal_submitted")) == 1
+
+
+def test_submitting_a_proposal_changed_since_it_was_read_reads_it_again(city, call):
+    """Another request saved between this one's read and its lock: the lock sees it."""
+    proposal = complete_proposal(call=call, owner=city)
+    read_version = proposal.version
+    db.session.execute(
+        update(Proposal)
+        .where(Proposal.id == proposal.id)
+        .values(version=Proposal.version + 1, city="Porto")
+        .execution_options(synchronize_session=False)
+    )
+    with pytest.raises(services.ProposalConflict):
+        services.submit_proposal(actor=city, proposal=proposal, expected_version=read_version)
+    assert proposal.city == "Porto"
+    assert count(ProposalRevision, ProposalRevision.proposal_id == proposal.id) == 0
 
 
 def test_a_change_after_submitting_is_a_new_revision(city, call):
