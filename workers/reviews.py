@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from app.extensions import db
-from app.reviews import services
+from app.reviews import conflicts, services
+from app.reviews.conflicts import DETECT_PROPOSAL_CONFLICTS_TASK
 
 
 @shared_task(name="reviews.send_reminders")
@@ -14,3 +15,11 @@ def send_review_reminders() -> dict[str, int]:
     counts = services.send_review_reminders()
     db.session.commit()
     return counts
+
+
+@shared_task(name=DETECT_PROPOSAL_CONFLICTS_TASK)
+def detect_proposal_conflicts(proposal_id: int) -> int:
+    """After a city submits: record the conflicts its answers create with reviewers."""
+    found = conflicts.detect_conflicts_of_proposal(proposal_id)
+    db.session.commit()
+    return found

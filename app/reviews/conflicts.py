@@ -22,7 +22,7 @@ from app.calls.models import Call
 from app.db import utcnow
 from app.errors import Conflict, DomainError
 from app.extensions import db
-from app.proposals.models import SUBMITTED_STATES, Partner, Proposal
+from app.proposals.models import SUBMITTED_STATES, Partner, Proposal, ProposalState
 from app.reviews.models import (
     ACTIVE_ASSIGNMENT_STATES,
     Assignment,
@@ -253,6 +253,22 @@ def detect_conflicts(
         details={"count": len(new)},
     )
     return len(new)
+
+
+# Named here and queued by the proposals domain when a city submits (workers/reviews.py).
+DETECT_PROPOSAL_CONFLICTS_TASK = "reviews.detect_proposal_conflicts"
+
+
+def detect_conflicts_of_proposal(proposal_id: int) -> int:
+    """A (re)submission may name a new partner, contact or city: check it against reviewers.
+
+    Runs as a task after the city submits; a draft or a withdrawn proposal has nothing to
+    check. Returns how many conflicts were recorded.
+    """
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.state in (ProposalState.DRAFT, ProposalState.WITHDRAWN):
+        return 0
+    return detect_conflicts(call=proposal.call, proposal_ids=[proposal.id])
 
 
 def end_conflicted_assignments(*, pairs: list[tuple[int, int]], reason: str) -> int:

@@ -345,6 +345,16 @@ def test_the_confirmation_carries_a_copy_of_the_answers(city, call, app):
         assert "Casa da Cultura" in content
 
 
+def test_submitting_queues_the_conflict_check_once_committed(city, call, dispatched_tasks):
+    proposal = complete_proposal(call=call, owner=city)
+    services.submit_proposal(actor=city, proposal=proposal, expected_version=proposal.version)
+    assert ("reviews.detect_proposal_conflicts", {"proposal_id": proposal.id}) not in (
+        dispatched_tasks
+    )
+    db.session.commit()
+    assert ("reviews.detect_proposal_conflicts", {"proposal_id": proposal.id}) in dispatched_tasks
+
+
 def test_a_double_clicked_submit_makes_one_revision_and_one_email(city, call):
     proposal = complete_proposal(call=call, owner=city)
     version = proposal.version

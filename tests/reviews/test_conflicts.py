@@ -81,6 +81,32 @@ def test_a_lifted_conflict_stays_as_history_and_is_not_found_again(app_context):
     )
 
 
+def test_a_resubmission_naming_a_reviewers_organisation_is_a_conflict(app_context):
+    """The task queued when a city submits checks that proposal against every reviewer."""
+    from workers.reviews import detect_proposal_conflicts
+
+    setting = make_reviewing(proposals=2, reviewers=0)
+    proposal, other = setting.proposals
+    reviewer = make_reviewer(profile={"languages": ["en"], "email_domains": ["arts.ke"]})
+    assignment = make_assignment(proposal=proposal, reviewer=reviewer)
+    assert detect_proposal_conflicts(proposal.id) == 0  # nothing in common yet
+    db.session.add(Partner(proposal_id=proposal.id, organisation="Arts", email_domain="arts.ke"))
+    db.session.add(Partner(proposal_id=other.id, organisation="Arts", email_domain="arts.ke"))
+    db.session.flush()
+    assert detect_proposal_conflicts(proposal.id) == 1
+    assert active_pairs(setting.call) == {(proposal.id, reviewer.id)}  # only that proposal
+    db.session.refresh(assignment)  # the task ran in its own app context and session
+    assert assignment.state == AssignmentState.RECUSED
+
+
+def test_a_draft_is_not_checked_for_conflicts(app_context):
+    setting = make_reviewing(proposals=0, reviewers=0)
+    make_reviewer(profile={"countries": ["KE"]})
+    draft = make_proposal(call=setting.call, state="draft", country_code="KE")
+    assert conflicts.detect_conflicts_of_proposal(draft.id) == 0
+    assert active_pairs(setting.call) == set()
+
+
 def test_declaring_a_conflict_needs_a_reason_and_ends_the_assignment(app_context):
     setting = make_reviewing(proposals=1, reviewers=1)
     reviewer, proposal = setting.reviewers[0], setting.proposals[0]
