@@ -554,17 +554,28 @@ def measure_apply(context: BenchContext) -> list[Row]:
     total_queries = sum(request[4] for request in browser.requests)
     post_seconds = sum(request[3] for request in posts)
     post_queries = sum(request[4] for request in posts)
+    phases = _apply_phases(browser.requests)
+    described = ", ".join(
+        f"{name} {len(requests)} requests {sum(r[4] for r in requests)} queries"
+        for name, requests in phases.items()
+    )
+    most = max(browser.requests, key=lambda request: request[4])
     return [
         Row.judged(
             APPLY_MEASURE,
             f"{total_seconds:.3f} s, {total_queries} queries in {len(browser.requests)} "
-            f"requests ({len(posts)} POSTs: {post_seconds:.3f} s, {post_queries} queries)",
+            f"requests ({described}; at most {most[4]} in one request, {most[0]} "
+            f"{_generic_path(most[1])}; {len(posts)} POSTs: {post_queries} queries)",
             APPLY_BUDGET,
             total_seconds < 0.3 and total_queries < 40,
             seconds=total_seconds,
             queries=total_queries,
             post_seconds=post_seconds,
             post_queries=post_queries,
+            phases={
+                name: {"requests": len(requests), "queries": sum(r[4] for r in requests)}
+                for name, requests in phases.items()
+            },
             all_runs_seconds=[sum(r[3] for r in flow.requests) for flow in flows[1:]],
             warm_up_seconds=sum(r[3] for r in flows[0].requests),
             requests=[
@@ -573,6 +584,24 @@ def measure_apply(context: BenchContext) -> list[Row]:
             ],
         )
     ]
+
+
+def _generic_path(path: str) -> str:
+    return re.sub(r"/\d+/", "/<id>/", path.split("?")[0])
+
+
+def _apply_phases(requests: list[tuple]) -> dict[str, list[tuple]]:
+    """The flow's requests in its three parts: the account, filling the form, submitting."""
+    phases: dict[str, list[tuple]] = {"account": [], "fill": [], "submit": []}
+    for request in requests:
+        path = request[1]
+        if "/submit" in path:
+            phases["submit"].append(request)
+        elif "/sections/" in path or path.endswith("/apply"):
+            phases["fill"].append(request)
+        else:
+            phases["account"].append(request)
+    return phases
 
 
 def _apply_flow(context: BenchContext, browser: Browser) -> None:

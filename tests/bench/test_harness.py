@@ -103,3 +103,23 @@ def test_the_python_load_fallback_counts_requests_and_errors(tiny_server):
     assert load.requests > 0
     assert load.errors == 0
     assert load.p50_ms <= load.p95_ms
+
+
+def test_the_application_flow_is_told_in_its_three_parts():
+    from app.bench.workloads import _apply_phases, _generic_path
+
+    requests = [
+        ("POST", "/register", 302, 0.01, 5),
+        ("POST", "/login", 302, 0.01, 3),
+        ("POST", "/calls/x/apply", 302, 0.01, 8),
+        ("POST", "/proposals/7/sections/city", 302, 0.01, 4),
+        ("POST", "/proposals/7/submit", 302, 0.01, 10),
+        ("GET", "/proposals/7/submitted", 200, 0.01, 3),
+    ]
+    phases = _apply_phases(requests)
+    assert {name: [r[4] for r in part] for name, part in phases.items()} == {
+        "account": [5, 3],
+        "fill": [8, 4],
+        "submit": [10, 3],
+    }
+    assert _generic_path("/proposals/7/sections/city?x=1") == "/proposals/<id>/sections/city"
