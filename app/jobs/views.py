@@ -27,12 +27,17 @@ STATE_LABELS = {
     JobState.SUCCEEDED: _l("Done"),
     JobState.FAILED: _l("Stopped by an error"),
 }
+# Every kind a service starts (app/notifications/bulk.py, app/shortlists/services.py).
 KIND_LABELS = {
     "bulk_message": _l("Sending a message to a group"),
+    "shortlist_compile": _l("Compiling a shortlist"),
+    "call_export": _l("Preparing an export of the call"),
 }
 # Where the job page links back to, by kind (endpoints that take the job's call_id, or none).
 BACK_LINKS = {
     "bulk_message": ("notifications.outbox", False),
+    "shortlist_compile": ("shortlists.index", True),
+    "call_export": ("shortlists.exports", True),
 }
 
 
@@ -51,7 +56,7 @@ def _download_url(job: Job) -> str | None:
 
 def _back_url(job: Job) -> str:
     endpoint, takes_call = BACK_LINKS.get(job.kind, ("core.index", False))
-    if endpoint not in current_app.view_functions:
+    if endpoint not in current_app.view_functions or (takes_call and job.call_id is None):
         endpoint, takes_call = "core.index", False
     return url_for(endpoint, call_id=job.call_id) if takes_call else url_for(endpoint)
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.extensions import db
-from tests.factories import make_admin, make_job
+from tests.factories import make_admin, make_call, make_job
 from tests.jobs.conftest import log_in
 
 
@@ -106,3 +106,21 @@ def test_a_bulk_message_job_page_leads_back_to_the_outbox(client, starter):
     db.session.commit()
     page = client.get(f"/jobs/{job.id}/view").get_data(as_text=True)
     assert "Sending a message to a group" in page and 'href="/admin/outbox"' in page
+
+
+@pytest.mark.parametrize(
+    ("kind", "label", "back"),
+    [
+        ("shortlist_compile", "Compiling a shortlist", "/admin/calls/{id}/shortlists"),
+        ("call_export", "Preparing an export of the call", "/admin/calls/{id}/exports"),
+    ],
+)
+def test_a_call_job_page_names_its_kind_and_leads_back_to_its_call(
+    client, starter, kind, label, back
+):
+    call = make_call()
+    job = make_job(started_by=starter, kind=kind, state="running", call=call)
+    db.session.commit()
+    page = client.get(f"/jobs/{job.id}/view").get_data(as_text=True)
+    assert f"<h1>{label}</h1>" in page
+    assert f'<p><a href="{back.format(id=call.id)}">Back</a></p>' in page
