@@ -129,6 +129,8 @@ class RegistrationForm(FlaskForm, ProfileFieldsMixin):
         render_kw={"data-detect-timezone": True},
     )
     submit = SubmitField(_l("Register"))
+    # Where the city was going (the call's Apply button): the confirmation link leads back.
+    next = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -33,6 +33,7 @@ from app.accounts.permissions import (
     can_manage_users,
     can_reactivate_user,
 )
+from app.accounts.redirects import safe_next_url
 from app.accounts.tokens import (
     MAX_AGE_SETTINGS,
     TokenError,
@@ -157,13 +158,14 @@ def _valid_for(purpose: TokenPurpose) -> int:
     return int(current_app.config[MAX_AGE_SETTINGS[purpose]])
 
 
-def send_verification_email(*, user: User) -> None:
+def send_verification_email(*, user: User, next_url: str | None = None) -> None:
+    """The confirmation link; `next_url` (a path on this site) is where it leads after."""
     token = make_token(TokenPurpose.VERIFY_EMAIL, user_id=user.id, binding=user.email)
     _send(
         user,
         template="verify_email",
         about="verify-email",
-        link=external_url("accounts.verify_email", token=token),
+        link=external_url("accounts.verify_email", token=token, next=safe_next_url(next_url)),
         valid_seconds=_valid_for(TokenPurpose.VERIFY_EMAIL),
     )
 
@@ -189,7 +191,7 @@ def _send_password_link(user: User, *, purpose: TokenPurpose, template: str, **c
 
 
 def register_applicant(
-    *, name: str, email: str, password: str, locale: str, timezone: str
+    *, name: str, email: str, password: str, locale: str, timezone: str, next_url: str | None = None
 ) -> User | None:
     """A city registers. Returns the new user, or None when the email was already taken.
 
@@ -222,7 +224,7 @@ def register_applicant(
         _tell_account_exists(find_user_by_email(email))
         return None
     record_audit(actor_id=user.id, action="user.registered", object_type="user", object_id=user.id)
-    send_verification_email(user=user)
+    send_verification_email(user=user, next_url=next_url)
     return user
 
 

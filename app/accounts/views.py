@@ -147,8 +147,9 @@ def _email_link_page(service: Callable, template: str, done_message: Callable[[s
 @_throttle(per_address="REGISTRATION_LIMIT_PER_ADDRESS")
 @anonymous_only
 def register():
-    form = RegistrationForm()
+    form = RegistrationForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        next_url = safe_next_url(form.next.data)
         done, _user = _attempt(
             form,
             lambda: services.register_applicant(
@@ -157,6 +158,7 @@ def register():
                 password=form.password.data,
                 locale=form.locale.data,
                 timezone=form.timezone.data,
+                next_url=next_url,
             ),
         )
         if done:
@@ -169,7 +171,7 @@ def register():
                 ),
                 "success",
             )
-            return redirect(url_for("accounts.login"))
+            return redirect(url_for("accounts.login", next=next_url))
     return render_template("accounts/register.html", form=form)
 
 
@@ -177,18 +179,24 @@ def register():
 def verify_email(token: str):
     # Opening the link only shows a button: mail scanners that follow links change nothing.
     form = ConfirmEmailForm()
+    next_url = safe_next_url(request.args.get("next"))  # where the city was going
     try:
         if not form.validate_on_submit():
             user = services.user_for_verification_link(token=token)
-            return render_template("accounts/verify_email.html", form=form, user=user)
+            return render_template(
+                "accounts/verify_email.html", form=form, user=user, next_url=next_url
+            )
         services.verify_email(token=token)
     except DomainError as error:
         return _link_problem(error)
-    db.session.commit()
-    flash(_("Thank you, your email address is confirmed."), "success")
+    confirmed = _("Thank you, your email address is confirmed.")
     if current_user.is_authenticated:
-        return redirect(_home_for(current_user))
-    return redirect(url_for("accounts.login"))
+        target = next_url or _home_for(current_user)
+    else:
+        target = url_for("accounts.login", next=next_url)
+    db.session.commit()
+    flash(confirmed, "success")
+    return redirect(target)
 
 
 @bp.route("/verify-email/resend", methods=["GET", "POST"])

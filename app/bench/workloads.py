@@ -607,13 +607,15 @@ def _apply_phases(requests: list[tuple]) -> dict[str, list[tuple]]:
 def _apply_flow(context: BenchContext, browser: Browser) -> None:
     from app.proposals.models import Proposal, ProposalState
 
-    register = _path(context, "accounts.register")
+    # From the call's Apply button, logged out: the log-in page, and its link to register.
+    start = _path(context, "proposals.start", slug=BENCH_SLUG)
+    login_page = browser.follow(browser.get(start))
+    register = _link_starting(login_page, _path(context, "accounts.register"))
     browser.follow(browser.fill_and_post(register, browser.get(register)))
     link = _confirmation_link(browser.email)
     page = browser.follow(browser.fill_and_post(link, browser.get(link)))  # to the login page
-    browser.follow(browser.fill_and_post(browser.requests[-1][1], page))
-    start = _path(context, "proposals.start", slug=BENCH_SLUG)
-    page = browser.follow(browser.fill_and_post(start, browser.get(start)))
+    page = browser.follow(browser.fill_and_post(browser.requests[-1][1], page))  # the call again
+    page = browser.follow(browser.fill_and_post(start, page))
     # Section after section with "Save and continue", until the submit page.
     for _step in range(30):
         path = browser.requests[-1][1]
@@ -628,6 +630,14 @@ def _apply_flow(context: BenchContext, browser: Browser) -> None:
     )
     if proposal is None or proposal.state != ProposalState.SUBMITTED:
         raise RuntimeError("the flow did not end with a submitted proposal")
+
+
+def _link_starting(page, prefix: str) -> str:
+    """The page's link to `prefix`; the one that keeps where the visitor was going first."""
+    parser = FormParser()
+    parser.feed(page.get_data(as_text=True))
+    links = [link for link in parser.links if link.startswith(prefix)]
+    return max(links, key=lambda link: "next=" in link)
 
 
 def _next_link(context: BenchContext, page, path: str) -> str:
@@ -651,7 +661,8 @@ def _confirmation_link(email: str) -> str:
     )
     if not context or "link" not in context:
         raise RuntimeError("no confirmation email in the outbox")
-    return urlsplit(context["link"]).path
+    link = urlsplit(context["link"])
+    return link.path + (f"?{link.query}" if link.query else "")
 
 
 # --------------------------------------------------------------------------- solvers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import time_machine
@@ -144,6 +145,38 @@ def test_the_verification_link_shows_a_button_and_confirms_on_post(client):
     assert response.status_code == 302 and response.location.endswith("/login")
     assert user_by_email("ana@lisboa.example").email_verified_at is not None
     assert log_in(client, "ana@lisboa.example", "sufficiently long").status_code == 302
+
+
+def test_a_city_that_registers_from_a_calls_apply_button_comes_back_to_it(client):
+    """Apply (logged out) -> log in page -> register -> confirm -> log in -> the call."""
+    apply_path = "/calls/some-call/apply"
+    login_page = client.get(f"/login?next={apply_path}").get_data(as_text=True)
+    assert f'href="/register?next={apply_path}"' in login_page
+    form = client.get(f"/register?next={apply_path}").get_data(as_text=True)
+    assert f'name="next" type="hidden" value="{apply_path}"' in form
+
+    registered = client.post("/register", data={**REGISTRATION, "next": apply_path})
+    assert unquote(registered.location).endswith(f"/login?next={apply_path}")
+    link = last_link("verify_email")
+    assert unquote(link).endswith(f"?next={apply_path}")
+
+    confirmed = client.post(path_of(link) + "?" + urlsplit(link).query)
+    assert unquote(confirmed.location).endswith(f"/login?next={apply_path}")
+    logged_in = client.post(
+        f"/login?next={apply_path}",
+        data={"email": REGISTRATION["email"], "password": "sufficiently long", "next": apply_path},
+    )
+    assert logged_in.location.endswith(apply_path)
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/", "//evil.example", "apply"])
+def test_registration_never_leads_off_the_site(client, elsewhere):
+    registered = client.post("/register", data={**REGISTRATION, "next": elsewhere})
+    assert registered.location.endswith("/login")
+    assert "next=" not in last_link("verify_email")
+    token_path = path_of(last_link("verify_email"))
+    confirmed = client.post(f"{token_path}?next={elsewhere}")
+    assert confirmed.location.endswith("/login")
 
 
 def test_a_broken_verification_link_shows_a_clear_page(client):
