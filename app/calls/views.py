@@ -39,6 +39,7 @@ from app.calls.markdown import render_markdown
 from app.calls.models import Call, Criterion, EligibilityQuestion
 from app.calls.page_cache import PageCache
 from app.calls.permissions import can_view_call
+from app.core.actions import apply_and_redirect
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
@@ -79,19 +80,6 @@ def _offset() -> int:
     if direction not in ("up", "down"):
         abort(400)
     return -1 if direction == "up" else 1
-
-
-def _apply(change: Callable[[], object], *, done: str, back: str):
-    """Run one service for a button (no form to re-show): commit and say so, or say why not."""
-    try:
-        change()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
-    return redirect(back)
 
 
 def _form_status() -> int:
@@ -235,7 +223,7 @@ def admin_change_state(call_id: int, action: str):
         abort(404)
     call = _call_or_404(call_id)
     target = services.TRANSITIONS[action][1]
-    return _apply(
+    return apply_and_redirect(
         lambda: change_state(actor=current_user, call=call),
         done=_("The call is now “%(state)s”.", state=CALL_STATE_LABELS[target]),
         back=url_for("calls.admin_edit", call_id=call.id),
@@ -300,7 +288,7 @@ def admin_criterion_move(call_id: int, criterion_id: int):
     call = _call_or_404(call_id)
     criterion = _criterion_or_404(call, criterion_id)
     offset = _offset()
-    return _apply(
+    return apply_and_redirect(
         lambda: services.move_criterion(actor=current_user, criterion=criterion, offset=offset),
         done=_("The criteria were reordered."),
         back=url_for("calls.admin_criteria", call_id=call.id, _anchor=f"criterion-{criterion.id}"),
@@ -312,7 +300,7 @@ def admin_criterion_move(call_id: int, criterion_id: int):
 def admin_criterion_remove(call_id: int, criterion_id: int):
     call = _call_or_404(call_id)
     criterion = _criterion_or_404(call, criterion_id)
-    return _apply(
+    return apply_and_redirect(
         lambda: services.remove_criterion(actor=current_user, criterion=criterion),
         done=_("The criterion “%(name)s” was removed.", name=criterion.name),
         back=url_for("calls.admin_criteria", call_id=call.id),
@@ -370,7 +358,7 @@ def admin_question_move(call_id: int, question_id: int):
     call = _call_or_404(call_id)
     question = _question_or_404(call, question_id)
     offset = _offset()
-    return _apply(
+    return apply_and_redirect(
         lambda: services.move_eligibility_question(
             actor=current_user, question=question, offset=offset
         ),
@@ -384,7 +372,7 @@ def admin_question_move(call_id: int, question_id: int):
 def admin_question_remove(call_id: int, question_id: int):
     call = _call_or_404(call_id)
     question = _question_or_404(call, question_id)
-    return _apply(
+    return apply_and_redirect(
         lambda: services.remove_eligibility_question(actor=current_user, question=question),
         done=_("The question was removed."),
         back=url_for("calls.admin_questions", call_id=call.id),

@@ -20,6 +20,7 @@ from app.accounts.models import Role
 from app.accounts.permissions import role_required
 from app.accounts.redirects import safe_next_url
 from app.calls.models import Call
+from app.core.actions import apply_and_redirect
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.notifications import bulk, queries, services
@@ -134,27 +135,20 @@ def preview_html(notification_id: int):
     return response
 
 
-def _act(change, *, done: str, notification_id: int):
-    try:
-        change()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
+def _back_to_preview(notification_id: int) -> str:
+    """Where a resend or cancel button returns: the page it was pressed on, else the preview."""
     back = safe_next_url(request.form.get("next"))
-    return redirect(back or url_for("notifications.preview", notification_id=notification_id))
+    return back or url_for("notifications.preview", notification_id=notification_id)
 
 
 @bp.post("/admin/outbox/<int:notification_id>/resend")
 @administrators_only
 def resend(notification_id: int):
     notification = _notification_or_404(notification_id)
-    return _act(
+    return apply_and_redirect(
         lambda: services.resend_notification(actor=current_user, notification=notification),
         done=_("The message is waiting to be sent again."),
-        notification_id=notification_id,
+        back=_back_to_preview(notification_id),
     )
 
 
@@ -162,10 +156,10 @@ def resend(notification_id: int):
 @administrators_only
 def cancel(notification_id: int):
     notification = _notification_or_404(notification_id)
-    return _act(
+    return apply_and_redirect(
         lambda: services.cancel_notification(actor=current_user, notification=notification),
         done=_("The message was cancelled; it will not be sent."),
-        notification_id=notification_id,
+        back=_back_to_preview(notification_id),
     )
 
 

@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 from app.accounts.models import Role, User
 from app.accounts.permissions import role_required
 from app.calls.models import Call
+from app.core.actions import apply_and_redirect
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
@@ -70,20 +71,6 @@ def _own_assignment_or_404(assignment_id: int) -> Assignment:
     if assignment is None or not can_review_assignment(current_user, assignment):
         abort(404)
     return assignment
-
-
-def _run(change, *, done: str | None, back: str):
-    """One service for a button: commit and say so, or say why not."""
-    try:
-        change()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        if done:
-            flash(done, "success")
-    return redirect(back)
 
 
 def _save(form, change) -> bool:
@@ -279,7 +266,7 @@ def remind(call_id: int, reviewer_id: int):
     if not ButtonForm().validate_on_submit():
         abort(400)
     queued: list[bool] = []
-    response = _run(
+    response = apply_and_redirect(
         lambda: queued.append(
             services.remind_reviewer(actor=current_user, call=call, reviewer=reviewer)
         ),
@@ -427,7 +414,7 @@ def remove_assignment(assignment_id: int):
     )
     if not back.startswith("/") or back.startswith("//"):
         back = url_for("reviews.proposal_reviewers", proposal_id=assignment.proposal_id)
-    return _run(
+    return apply_and_redirect(
         lambda: services.remove_assignment(actor=current_user, assignment=assignment),
         done=_("The reviewer is taken off this proposal."),
         back=back,
@@ -446,7 +433,7 @@ def set_conflict(proposal_id: int):
     reviewer = db.session.get(User, form.reviewer_id.data)
     if reviewer is None:
         abort(404)
-    return _run(
+    return apply_and_redirect(
         lambda: conflicts.set_conflict(
             actor=current_user, proposal=proposal, reviewer=reviewer, reason=form.reason.data
         ),
@@ -459,7 +446,7 @@ def set_conflict(proposal_id: int):
 @administrators_only
 def lift_conflict(conflict_id: int):
     conflict = _or_404(ConflictOfInterest, conflict_id)
-    return _run(
+    return apply_and_redirect(
         lambda: conflicts.lift_conflict(actor=current_user, conflict=conflict),
         done=_("The conflict of interest is lifted."),
         back=url_for("reviews.proposal_reviewers", proposal_id=conflict.proposal_id),
