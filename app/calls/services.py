@@ -22,7 +22,7 @@ from app.core.urls import external_url
 from app.db import utcnow
 from app.errors import DeadlinePassed, DomainError
 from app.extensions import db
-from app.notifications.services import queue_notification
+from app.notifications.services import OutboxMessage, queue_notifications
 from app.proposals.models import SUBMITTED_STATES, Proposal
 from app.reviews.models import Assignment, Review, ReviewState, Score
 
@@ -444,23 +444,25 @@ def _queue_call_closed_notifications(call: Call) -> None:
         ),
     )
     call_url = external_url("calls.public_call", slug=call.slug)
-    for audience, recipients, context in audiences:
-        for user in recipients:
-            queue_notification(
-                recipient_email=user.email,
-                recipient_id=user.id,
-                locale=user.locale,  # None: the outbox picks the recipient's or the default
-                template="call_closed",
-                dedup_key=f"call-closed:{call.id}:{audience}:{user.id}",
-                call_id=call.id,
-                context={
-                    "audience": audience,
-                    "recipient_name": user.name,
-                    "call_title": call.title,
-                    "call_url": call_url,
-                    **context,
-                },
-            )
+    queue_notifications(
+        OutboxMessage(
+            recipient_email=user.email,
+            recipient_id=user.id,
+            locale=user.locale,  # None: the outbox picks the recipient's or the default
+            template="call_closed",
+            dedup_key=f"call-closed:{call.id}:{audience}:{user.id}",
+            call_id=call.id,
+            context={
+                "audience": audience,
+                "recipient_name": user.name,
+                "call_title": call.title,
+                "call_url": call_url,
+                **context,
+            },
+        )
+        for audience, recipients, context in audiences
+        for user in recipients
+    )
 
 
 # --- criteria ---------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """The outbox: record a message with the change that causes it; administrators' actions on it.
 
-Every other domain calls `queue_notification` inside its own transaction; the message
+Every other domain calls `queue_notification` inside its own transaction, or
+`queue_notifications` when one change tells many people at once (a call closing,
+decisions published): a handful of statements whatever the number of messages. A message
 leaves only after that transaction commits (see app/notifications/delivery.py for how it
 is delivered once). The periodic messages this domain owns (the administrators' digest,
 "call closing soon") and bulk messages live in their own modules.
@@ -8,13 +10,18 @@ is delivered once). The periodic messages this domain owns (the administrators' 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
+from sqlalchemy import inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.util import identity_key
 
 from app.accounts.models import User
 from app.audit.services import record_audit
@@ -32,25 +39,34 @@ from app.notifications.models import Notification, NotificationStatus
 from app.notifications.rendering import render_notification
 
 __all__ = [
+    "OutboxMessage",
     "cancel_notification",
     "deliver_batch",
     "dispatch_pending_notifications",
     "queue_notification",
+    "queue_notifications",
     "record_notification",
+    "record_notifications",
     "render_notification",
     "resend_notification",
 ]
 
+# Rows per INSERT: 500 rows of 11 values stay far below SQLite's and PostgreSQL's limits
+# on bound parameters (32,766 and 65,535).
+INSERT_CHUNK_SIZE = 500
 
-def _recipient_locale(locale: str | None, recipient_id: int | None) -> str:
-    languages = current_app.config["LANGUAGES"]
-    if locale in languages:
-        return locale
-    if locale is None and recipient_id is not None:
-        user = db.session.get(User, recipient_id)
-        if user is not None and user.locale in languages:
-            return user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OutboxMessage:
+    """One message to record: the keyword arguments of `queue_notification`, as a value."""
+
+    recipient_email: str
+    template: str
+    dedup_key: str
+    context: dict[str, Any] | None = None
+    locale: str | None = None
+    recipient_id: int | None = None
+    call_id: int | None = None
 
 
 def _check_template(template: str) -> None:
@@ -60,6 +76,121 @@ def _check_template(template: str) -> None:
             current_app.jinja_env.get_template(f"emails/{template}.{suffix}")
         except TemplateNotFound:
             raise ValueError(f"no email template templates/emails/{template}.{suffix}") from None
+
+
+def _check_messages(messages: list[OutboxMessage]) -> None:
+    """Refuse the whole batch before anything is written: a header injection, a missing template."""
+    for message in messages:
+        email = message.recipient_email.strip()
+        if not email or any(char in email for char in "\r\n"):
+            raise ValueError("a recipient address is one line")
+    for template in dict.fromkeys(message.template for message in messages):
+        _check_template(template)
+
+
+def _recipient_locales(messages: Iterable[OutboxMessage]) -> dict[int, str | None]:
+    """The own language of each recipient whose message names none, in at most one query.
+
+    A recipient already loaded in the session is read from it (as `Session.get` would), so
+    a single message to a user at hand costs no statement.
+    """
+    wanted = {
+        message.recipient_id
+        for message in messages
+        if message.locale is None and message.recipient_id is not None
+    }
+    locales: dict[int, str | None] = {}
+    for recipient_id in list(wanted):
+        user = db.session.identity_map.get(identity_key(User, recipient_id))
+        if user is not None and "locale" not in inspect(user).unloaded:
+            locales[recipient_id] = user.locale
+            wanted.discard(recipient_id)
+    if wanted:
+        locales.update(
+            db.session.execute(select(User.id, User.locale).where(User.id.in_(wanted))).all()
+        )
+    return locales
+
+
+def _message_locale(message: OutboxMessage, recipient_locales: dict[int, str | None]) -> str:
+    """The language asked for if we have it; none asked: the recipient's own; else the default."""
+    languages = current_app.config["LANGUAGES"]
+    if message.locale in languages:
+        return message.locale
+    if message.locale is None and recipient_locales.get(message.recipient_id) in languages:
+        return recipient_locales[message.recipient_id]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _outbox_row(message: OutboxMessage, *, locale: str, now: datetime) -> dict[str, Any]:
+    return {
+        "recipient_email": message.recipient_email.strip(),
+        "recipient_id": message.recipient_id,
+        "template": message.template,
+        "context": message.context or {},
+        "locale": locale,
+        "dedup_key": message.dedup_key,
+        "call_id": message.call_id,
+        "status": NotificationStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def _insert_rows(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """One multi-row INSERT; a row whose key exists is skipped. The new ids by key."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Notification)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(Notification.dedup_key, Notification.id)
+    )
+    return dict(db.session.execute(statement).all())
+
+
+def record_notifications(messages: Iterable[OutboxMessage]) -> list[int | None]:
+    """Insert the outbox rows whose de-duplication keys are new; nothing is dispatched.
+
+    Returns one entry per message, in order: the new row's id, or None when its key was
+    already taken (by an existing row, a concurrent transaction, or an earlier message of
+    the same batch), exactly as calling `record_notification` for each would. The
+    statements do not grow with the batch: at most one reads the recipients' languages,
+    then one INSERT per INSERT_CHUNK_SIZE messages.
+    """
+    messages = list(messages)
+    _check_messages(messages)
+    # The first message of a key wins, as it would one call at a time.
+    unique: dict[str, OutboxMessage] = {}
+    for message in messages:
+        unique.setdefault(message.dedup_key, message)
+    recipient_locales = _recipient_locales(unique.values())
+    now = utcnow()
+    rows = [
+        _outbox_row(message, locale=_message_locale(message, recipient_locales), now=now)
+        for message in unique.values()
+    ]
+    new_ids: dict[str, int] = {}
+    for start in range(0, len(rows), INSERT_CHUNK_SIZE):
+        new_ids.update(_insert_rows(rows[start : start + INSERT_CHUNK_SIZE]))
+    # pop: a key repeated in the batch gets its id at its first message, None after.
+    return [new_ids.pop(message.dedup_key, None) for message in messages]
+
+
+def queue_notifications(messages: Iterable[OutboxMessage]) -> list[int | None]:
+    """Record many messages in the current transaction; they are sent after the commit.
+
+    What calling `queue_notification` for each message would do (same rows, same
+    de-duplication, each new message handed to a worker once after the commit, in
+    batches past the first few), in a constant number of statements. Returns one entry
+    per message: the new row's id, or None when its key was already taken.
+    """
+    notification_ids = record_notifications(messages)
+    for notification_id in notification_ids:
+        if notification_id is not None:
+            enqueue_delivery(notification_id)
+    return notification_ids
 
 
 def record_notification(
@@ -77,32 +208,9 @@ def record_notification(
     Returns the new row's id, or None when the key was already taken (also by a
     concurrent transaction: the unique index decides).
     """
-    email = recipient_email.strip()
-    if not email or any(char in email for char in "\r\n"):
-        raise ValueError("a recipient address is one line")
-    _check_template(template)
-    now = utcnow()
-    values = {
-        "recipient_email": email,
-        "recipient_id": recipient_id,
-        "template": template,
-        "context": context or {},
-        "locale": _recipient_locale(locale, recipient_id),
-        "dedup_key": dedup_key,
-        "call_id": call_id,
-        "status": NotificationStatus.PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(Notification)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(Notification.id)
-    )
-    return db.session.execute(statement).scalar_one_or_none()
+    message = OutboxMessage(**locals())  # exactly the keyword arguments above
+    (notification_id,) = record_notifications([message])
+    return notification_id
 
 
 def queue_notification(
@@ -122,10 +230,8 @@ def queue_notification(
     row's id, or None when a message with this de-duplication key already exists (so
     asking twice sends once, even from two processes at once).
     """
-    arguments = locals()  # exactly the keyword arguments above, passed on unchanged
-    notification_id = record_notification(**arguments)
-    if notification_id is not None:
-        enqueue_delivery(notification_id)
+    message = OutboxMessage(**locals())  # exactly the keyword arguments above
+    (notification_id,) = queue_notifications([message])
     return notification_id
 
 

@@ -26,7 +26,7 @@ from app.db import utcnow
 from app.errors import Conflict, DeadlinePassed, DomainError, NotAllowed
 from app.extensions import db
 from app.notifications.models import Notification
-from app.notifications.services import queue_notification
+from app.notifications.services import OutboxMessage, queue_notification, queue_notifications
 from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalRevision
 from app.reviews import conflicts
 from app.reviews.models import (
@@ -246,26 +246,30 @@ def _queue_assigned_emails(
     by_reviewer: dict[int, list[int]] = defaultdict(list)
     for proposal_id, reviewer_id in assignments:
         by_reviewer[reviewer_id].append(proposal_id)
+    messages = []
     for reviewer_id, proposal_ids in by_reviewer.items():
         reviewer = reviewers[reviewer_id]
-        queue_notification(
-            recipient_email=reviewer.email,
-            recipient_id=reviewer.id,
-            template="review_assigned",
-            dedup_key=(
-                f"review-assigned:{call.id}:{reviewer.id}:{at.isoformat()}:"
-                f"{min(proposal_ids)}+{len(proposal_ids)}"
-            ),
-            context={
-                "reviewer_name": reviewer.name,
-                "call_title": call.title,
-                "count": len(proposal_ids),
-                "due_at": _due_label(call.review_deadline),
-                "queue_url": external_url("reviews.queue"),
-            },
-            locale=reviewer.locale,
-            call_id=call.id,
+        messages.append(
+            OutboxMessage(
+                recipient_email=reviewer.email,
+                recipient_id=reviewer.id,
+                template="review_assigned",
+                dedup_key=(
+                    f"review-assigned:{call.id}:{reviewer.id}:{at.isoformat()}:"
+                    f"{min(proposal_ids)}+{len(proposal_ids)}"
+                ),
+                context={
+                    "reviewer_name": reviewer.name,
+                    "call_title": call.title,
+                    "count": len(proposal_ids),
+                    "due_at": _due_label(call.review_deadline),
+                    "queue_url": external_url("reviews.queue"),
+                },
+                locale=reviewer.locale,
+                call_id=call.id,
+            )
         )
+    queue_notifications(messages)
 
 
 def assign_pairs(
@@ -973,7 +977,7 @@ def send_review_reminders(*, now: datetime | None = None) -> dict[str, int]:
             (key, kind, assignment_id, due_at, user_id, email, name, locale, call_id, call_title)
         )
     already = _existing_keys([p[0] for p in planned])
-    counts = {"reminder": 0, "overdue": 0}
+    kinds, messages = [], []
     for (
         key,
         kind,
@@ -988,22 +992,27 @@ def send_review_reminders(*, now: datetime | None = None) -> dict[str, int]:
     ) in planned:
         if key in already:
             continue
-        queued = queue_notification(
-            recipient_email=email,
-            recipient_id=user_id,
-            template=f"review_{kind}",
-            dedup_key=key,
-            context={
-                "reviewer_name": name,
-                "call_title": call_title,
-                "due_at": _due_label(due_at),
-                "review_url": external_url("reviews.review", assignment_id=assignment_id),
-                "queue_url": external_url("reviews.queue"),
-            },
-            locale=locale,
-            call_id=call_id,
+        kinds.append(kind)
+        messages.append(
+            OutboxMessage(
+                recipient_email=email,
+                recipient_id=user_id,
+                template=f"review_{kind}",
+                dedup_key=key,
+                context={
+                    "reviewer_name": name,
+                    "call_title": call_title,
+                    "due_at": _due_label(due_at),
+                    "review_url": external_url("reviews.review", assignment_id=assignment_id),
+                    "queue_url": external_url("reviews.queue"),
+                },
+                locale=locale,
+                call_id=call_id,
+            )
         )
-        counts[kind] += queued is not None
+    counts = {"reminder": 0, "overdue": 0}
+    for kind, notification_id in zip(kinds, queue_notifications(messages), strict=True):
+        counts[kind] += notification_id is not None
     return counts
 
 

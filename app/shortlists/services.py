@@ -37,7 +37,7 @@ from app.jobs.services import (
     start_job,
 )
 from app.notifications.models import Notification
-from app.notifications.services import queue_notification, render_notification
+from app.notifications.services import OutboxMessage, queue_notifications, render_notification
 from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalState
 from app.shortlists import queries
 from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
@@ -572,8 +572,8 @@ def publish_shortlist(*, actor: User, shortlist: Shortlist, include_comments: bo
     if call.state == CallState.CLOSED:
         start_review(actor=actor, call=call)
     decide_call(actor=actor, call=call)
-    for message in messages:
-        queue_notification(
+    queue_notifications(
+        OutboxMessage(
             recipient_email=message.recipient_email,
             recipient_id=message.recipient_id,
             template=message.template,
@@ -582,6 +582,8 @@ def publish_shortlist(*, actor: User, shortlist: Shortlist, include_comments: bo
             locale=message.locale,
             call_id=call.id,
         )
+        for message in messages
+    )
     record_audit(
         actor_id=actor.id,
         action="shortlist.published",

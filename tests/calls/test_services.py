@@ -27,6 +27,7 @@ from tests.factories import (
     make_reviewer,
     make_user,
 )
+from tests.querycount import count_queries
 
 OPENS = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 CLOSES = datetime(2025, 4, 30, 17, 0, tzinfo=UTC)
@@ -302,6 +303,24 @@ def test_closing_tells_each_city_with_a_submitted_proposal_once_and_the_administ
     assert messages[admin.id].context["audience"] == "administrator"
     assert messages[admin.id].context["submitted_count"] == 2
     assert messages[admin.id].context["proposals_url"].endswith(f"/admin/calls/{call.id}/proposals")
+
+
+def test_closing_takes_the_same_statements_for_few_or_many_cities(admin):
+    counts = []
+    for cities in (2, 20):
+        call = make_call()
+        for _ in range(cities):
+            make_proposal(call=call, owner=make_user(), state=ProposalState.SUBMITTED)
+        db.session.expire_all()  # the cities' languages are read from the database
+        with count_queries() as counted:
+            services.close_call(actor=admin, call=call)
+            db.session.flush()
+        counts.append(counted)
+        messages = notifications_for(call.id)
+        assert len(messages) == cities + 1  # and the administrator
+        assert {m.locale for m in messages} == {"en"}
+    few, many = counts
+    assert few.count == many.count, str(many)
 
 
 def test_the_call_closed_message_renders_for_both_audiences(admin):

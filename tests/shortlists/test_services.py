@@ -18,7 +18,9 @@ from app.shortlists import services
 from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
 from app.shortlists.solver import Reason
 from tests.factories import make_user
+from tests.querycount import count_queries
 from tests.shortlists.conftest import compile_now, job_of
+from tests.shortlists.helpers import city, scored_call
 from workers.shortlists import compile_shortlist as compile_task
 
 FIVE_CONTINENTS = {"size": 6, "min_per_group": 0, "min_groups": 5, "max_per_group": 2}
@@ -194,6 +196,31 @@ def test_publishing_decides_every_proposal_and_emails_each_city_in_its_language(
     assert (perth.template, perth.locale) == ("decision_declined", "en")
     assert perth.context["city"] == "Perth" and perth.context["comments"] == []
     assert perth.context["proposal_url"].startswith("http")
+
+
+def test_publishing_takes_the_same_statements_for_few_or_many_proposals(admin):
+    countries = ["PT", "IT", "KE", "JP", "BR", "CA"]
+    counts = []
+    for size in (3, 30):
+        scored = scored_call(
+            [city(f"C{size}-{n}", countries[n % 6], "Europe", 3, 4) for n in range(size)]
+        )
+        shortlist = compile_now(
+            actor=admin, call=scored.call, size=2, min_per_group=0, max_per_country=None
+        )
+        with count_queries() as counted:
+            queued = services.publish_shortlist(
+                actor=admin, shortlist=shortlist, include_comments=True
+            )
+            db.session.flush()
+        counts.append(counted)
+        keys = db.session.scalars(
+            select(Notification.dedup_key).where(Notification.call_id == scored.call.id)
+        )
+        assert queued == size
+        assert sorted(keys) == sorted(f"decision:{p.id}" for p in scored.proposals)
+    few, many = counts
+    assert few.count == many.count, str(many)
 
 
 def test_only_comments_reviewers_marked_shareable_go_to_the_city(admin, scored):
