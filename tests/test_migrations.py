@@ -53,6 +53,26 @@ def _check_round_trip(app) -> None:
         db.engine.dispose()
 
 
+def test_flask_db_runs_flask_migrate_commands(tmp_path):
+    """`flask db` is registered without importing Flask-Migrate; its commands run as ever."""
+    app = _app_for(f"sqlite:///{tmp_path / 'cli.db'}")
+    runner = app.test_cli_runner()
+
+    # (Alembic prints to the sys.stdout of its import, not to the runner's: effects are checked.
+    # The commands use the current app: this one's context, never the suite's database.)
+    with app.app_context():
+        help_text = runner.invoke(args=["db", "--help"])
+        upgraded = runner.invoke(args=["db", "-d", MIGRATIONS, "upgrade"])
+
+    assert help_text.exit_code == 0, help_text.output
+    assert "upgrade" in help_text.output
+    assert upgraded.exit_code == 0, upgraded.output
+    assert _table_names(app) == set(db.metadata.tables)
+    assert _differences(app) == []
+    with app.app_context():
+        db.engine.dispose()
+
+
 def test_migrations_match_models_and_round_trip_on_sqlite(tmp_path):
     _check_round_trip(_app_for(f"sqlite:///{tmp_path / 'migrations.db'}"))
 

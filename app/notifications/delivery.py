@@ -33,7 +33,6 @@ from select import select as wait_for_socket
 
 from flask import current_app
 from flask_sqlalchemy.session import Session as FlaskSession
-from psycopg import pq
 from sqlalchemy import event, func, select, update
 
 from app.db import utcnow
@@ -261,6 +260,10 @@ def send_commit() -> bool:
 
 def finish_commit() -> None:
     """Read the reply of the COMMIT sent by send_commit, then let SQLAlchemy close its side."""
+    # Only ever on PostgreSQL, where the driver has loaded psycopg; on SQLite a web worker
+    # that imports this module (to queue messages) is spared psycopg (about 9 MiB).
+    from psycopg import pq
+
     pgconn = _driver_connection().pgconn
     while True:
         pgconn.consume_input()

@@ -3,8 +3,9 @@ publishing decisions and exports. Administrators only; cities never see these pa
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
 from flask import (
     Blueprint,
@@ -31,6 +32,8 @@ from app.proposals.continents import CONTINENT_LABELS
 from app.shortlists import charts, exporters, queries, services
 from app.shortlists.forms import (
     FORMAT_LABELS,
+    GROUP_BY_WORDS,
+    METHOD_WORDS,
     AdjustForm,
     CompileForm,
     ExportForm,
@@ -187,6 +190,8 @@ def detail(shortlist_id: int):
         problems=services.problems_of(shortlist),
         breaches=services.rule_breaches(shortlist, rows) if rows else [],
         parameters=services.CompileParameters.from_dict(shortlist.parameters),
+        group_words=GROUP_BY_WORDS,
+        method_words=METHOD_WORDS,
         others=[
             row.Shortlist
             for row in queries.shortlists_of_call(call.id)
@@ -353,8 +358,26 @@ def download_export(call_id: int, export_format: str):
     if export_format == "pdf" and queries.dossier_shortlist(call.id) is None:
         flash(_("Compile a shortlist before exporting the dossier."), "error")
         return redirect(url_for("shortlists.exports", call_id=call.id))
-    out = io.BytesIO()
-    exporters.write_export(export_format, call=call, out=out)
-    return Response(
-        out.getvalue(), mimetype=exporters.CONTENT_TYPES[export_format], headers=headers
+    # Built in a temporary file and sent from it in chunks: a BytesIO and its getvalue() copy
+    # kept the whole file in the web worker's memory twice (docs/PERFORMANCE.md, memory).
+    out = tempfile.TemporaryFile()  # noqa: SIM115  (closed by _send_file_chunks)
+    try:
+        exporters.write_export(export_format, call=call, out=out)
+        size = out.tell()
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    response = Response(
+        _send_file_chunks(out), mimetype=exporters.CONTENT_TYPES[export_format], headers=headers
     )
+    response.content_length = size
+    response.call_on_close(out.close)  # also when the body is never read (HEAD)
+    return response
+
+
+def _send_file_chunks(out: BinaryIO, size: int = 256 * 1024) -> Iterator[bytes]:
+    """The file's bytes chunk by chunk; the file is closed when sent, abandoned or collected."""
+    with out:
+        while chunk := out.read(size):
+            yield chunk
