@@ -18,14 +18,15 @@ def admin(app_context):
 
 
 def forget_request_state() -> None:
-    """Requests in a test share the test's app context and so its `g`: forget what
-    Flask-Login, Flask-WTF and Flask-Babel cached there for an earlier request."""
-    for name in ("_login_user", "csrf_token", "_flask_babel"):
-        g.pop(name, None)
+    """Make the next request's client a new visitor with its own CSRF token.
+
+    The root conftest already forgets the user and locale cached in the shared `g` before
+    every request, but keeps Flask-WTF's token there on purpose (tests/accounts compares
+    pages of two clients byte for byte); tests of per-visitor tokens drop it here."""
+    g.pop("csrf_token", None)
 
 
 def log_in(client, user) -> None:
-    forget_request_state()
     with client.session_transaction() as session:
         session["_user_id"] = user.session_token
         session["_fresh"] = True

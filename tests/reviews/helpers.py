@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import g
-
 from app.accounts.models import User
 from app.calls.models import Call, CallState
 from app.db import utcnow
@@ -64,6 +62,3 @@ def log_in(client, user) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = user.session_token
         session["_fresh"] = True
-    # The tests hold one app context for every request, so Flask-Login's cached user in
-    # `g` would outlive a change of person.
-    g.pop("_login_user", None)

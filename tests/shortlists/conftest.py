@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from flask import g
 
 from app.extensions import db
 from app.jobs.models import Job
@@ -37,8 +36,6 @@ def scored(app_context):
 
 
 def log_in(client, user) -> None:
-    # Requests in a test share the test's app context, so Flask-Login's cached user too.
-    g.pop("_login_user", None)
     with client.session_transaction() as session:
         session["_user_id"] = user.session_token
         session["_fresh"] = True
