@@ -24,6 +24,9 @@ GROUP_BY_CHOICES = [
     SelectChoice("continent", _l("Continent")),
     SelectChoice("region", _l("Region")),
 ]
+# The same choices inside a sentence ("at least 3 per continent", "combined by their mean").
+GROUP_BY_WORDS = {"continent": _l("continent"), "region": _l("region")}
+METHOD_WORDS = {"mean": _l("mean"), "median": _l("median")}
 FORMAT_LABELS = {
     "csv": _l("CSV: every review with its scores (UTF-8)"),
     "xlsx": _l("Excel workbook: ranking, scores, reviews and comments"),

@@ -37,10 +37,10 @@ def test_a_french_recipient_reads_the_message_in_french(app_context, french):
     owner = make_user(locale="fr", name="Amélie")
     notification = _closing_soon_for(owner, "Lyon")
     message = render_notification(notification)
-    assert message["Subject"].startswith("Moins d’un jour pour soumettre votre proposition")
+    assert message["Subject"].startswith("Moins d’un jour pour soumettre votre candidature")
     text = plain_text(message)
     assert "Bonjour Amélie," in text
-    assert "Votre proposition pour Lyon" in text
+    assert "Votre candidature pour Lyon" in text
     assert "L’appel se termine le" in text
     # Dates too are written the French way.
     assert any(
