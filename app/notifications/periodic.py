@@ -15,7 +15,7 @@ from app.core.urls import external_url
 from app.db import utcnow
 from app.extensions import db
 from app.notifications import queries
-from app.notifications.services import queue_notification
+from app.notifications.services import OutboxMessage, queue_notification, queue_notifications
 
 # (name, how long before the deadline), tightest first: a call closing in 20 hours gets
 # the one-day notice only, even if the seven-day one was never sent.
@@ -55,30 +55,31 @@ def send_closing_soon(*, now: datetime | None = None) -> int:
             continue
         call_url = external_url("calls.public_call", slug=call.slug)
         proposals_url = external_url("proposals.my_proposals")
-        for draft in queries.draft_owners(call.id):
-            queued += (
-                queue_notification(
-                    recipient_email=draft.email,
-                    recipient_id=draft.user_id,
-                    locale=draft.locale,
-                    template="call_closing_soon",
-                    dedup_key=(
-                        f"call-closing-soon:{call.id}:{call.closes_at:%Y%m%dT%H%MZ}:"
-                        f"{window}:proposal:{draft.proposal_id}"
-                    ),
-                    call_id=call.id,
-                    context={
-                        "recipient_name": draft.name,
-                        "city": draft.city,
-                        "call_title": call.title,
-                        "closes_at": call.closes_at.isoformat(),
-                        "window": window,
-                        "call_url": call_url,
-                        "proposals_url": proposals_url,
-                    },
-                )
-                is not None
+        # A big call has thousands of drafts in its last week: one batch, not a row each.
+        messages = [
+            OutboxMessage(
+                recipient_email=draft.email,
+                recipient_id=draft.user_id,
+                locale=draft.locale,
+                template="call_closing_soon",
+                dedup_key=(
+                    f"call-closing-soon:{call.id}:{call.closes_at:%Y%m%dT%H%MZ}:"
+                    f"{window}:proposal:{draft.proposal_id}"
+                ),
+                call_id=call.id,
+                context={
+                    "recipient_name": draft.name,
+                    "city": draft.city,
+                    "call_title": call.title,
+                    "closes_at": call.closes_at.isoformat(),
+                    "window": window,
+                    "call_url": call_url,
+                    "proposals_url": proposals_url,
+                },
             )
+            for draft in queries.draft_owners(call.id)
+        ]
+        queued += sum(new_id is not None for new_id in queue_notifications(messages))
     return queued
 
 

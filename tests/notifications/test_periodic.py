@@ -127,3 +127,23 @@ def test_no_digest_for_a_day_without_submissions(app_context):
     make_admin()
     assert periodic.send_daily_digest(now=NOW) == 0
     assert _messages("submissions_digest") == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_closing_soon_takes_the_same_statements_for_2_drafts_or_40(app_context):
+    from tests.querycount import count_queries
+
+    counts = []
+    for drafts in (2, 40):
+        call = make_call(opens_at=NOW - timedelta(days=30), closes_at=NOW + timedelta(days=6))
+        for _ in range(drafts):
+            # With a language of their own: no lookup, which the garbage collector may or
+            # may not spare (users still in the session cost none).
+            make_proposal(call=call, owner=make_user(locale="fr"))
+        db.session.flush()
+        with count_queries() as counted:
+            assert periodic.send_closing_soon(now=NOW) == drafts
+        counts.append(counted.count)
+        call.state = CallState.CLOSED  # out of the next round's way
+        db.session.flush()
+    assert counts[0] == counts[1], counts
