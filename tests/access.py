@@ -74,6 +74,35 @@ def logged_in(ok: int = 200, anonymous: int = 302) -> dict[str, int]:
     return only(*[role for role in ROLES if role != "anonymous"], ok=ok, anonymous=anonymous)
 
 
+def administrators(ok: int = 200) -> dict[str, int]:
+    """Administrators get `ok`; visitors are sent to log in; every other role gets 403."""
+    return only("administrator", ok=ok)
+
+
+def post_route(
+    endpoint: str,
+    path: Callable[[World], str],
+    expect: dict[str, int],
+    data: Callable[[World], dict] | None = None,
+    *,
+    name: str = "",
+) -> RouteAccess:
+    """A POST; `data` builds the form from the world (None sends no body)."""
+    return RouteAccess(endpoint, path, expect, method="POST", data=data, name=name)
+
+
+def page_with_form(
+    endpoint: str,
+    path: Callable[[World], str],
+    data: Callable[[World], dict],
+    *,
+    page: dict[str, int],
+    submit: dict[str, int],
+) -> tuple[RouteAccess, RouteAccess]:
+    """A page (GET) and the POST of its form to the same path: two rows, one path."""
+    return RouteAccess(endpoint, path, page), post_route(endpoint, path, submit, data)
+
+
 def collect_routes() -> list[RouteAccess]:
     import tests
 

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from app.calls.models import Call, Criterion, EligibilityQuestion
 from app.extensions import db
-from tests.access import RouteAccess, World, everyone, only
+from tests.access import RouteAccess, World, administrators, everyone, page_with_form, post_route
 
-ADMIN_PAGE = only("administrator")
-ADMIN_POST = only("administrator", ok=302)
+ADMIN_PAGE = administrators()
+ADMIN_POST = administrators(302)
 
 
 def _slug(w: World) -> str:
@@ -75,103 +75,76 @@ def _question_fields(w: World) -> dict:
 ROUTES = [
     RouteAccess("calls.public_call", lambda w: f"/calls/{_slug(w)}", everyone(200)),
     RouteAccess("calls.admin_list", lambda w: "/admin/calls", ADMIN_PAGE),
-    RouteAccess("calls.admin_create", lambda w: "/admin/calls/new", ADMIN_PAGE),
-    RouteAccess(
+    *page_with_form(
         "calls.admin_create",
         lambda w: "/admin/calls/new",
-        ADMIN_POST,
-        method="POST",
-        data=_call_settings,
+        _call_settings,
+        page=ADMIN_PAGE,
+        submit=ADMIN_POST,
     ),
-    RouteAccess("calls.admin_edit", lambda w: f"/admin/calls/{w.call}", ADMIN_PAGE),
-    RouteAccess(
+    *page_with_form(
         "calls.admin_edit",
         lambda w: f"/admin/calls/{w.call}",
-        ADMIN_POST,
-        method="POST",
-        data=_call_settings,
+        _call_settings,
+        page=ADMIN_PAGE,
+        submit=ADMIN_POST,
     ),
-    RouteAccess(
-        "calls.admin_change_state",
-        lambda w: f"/admin/calls/{w.call}/state/close",
-        ADMIN_POST,
-        method="POST",
+    post_route(
+        "calls.admin_change_state", lambda w: f"/admin/calls/{w.call}/state/close", ADMIN_POST
     ),
     RouteAccess("calls.admin_criteria", lambda w: f"/admin/calls/{w.call}/criteria", ADMIN_PAGE),
-    RouteAccess(
-        "calls.admin_criterion_new", lambda w: f"/admin/calls/{w.call}/criteria/new", ADMIN_PAGE
-    ),
-    RouteAccess(
+    *page_with_form(
         "calls.admin_criterion_new",
         lambda w: f"/admin/calls/{w.call}/criteria/new",
-        ADMIN_POST,
-        method="POST",
-        data=_criterion_fields,
+        _criterion_fields,
+        page=ADMIN_PAGE,
+        submit=ADMIN_POST,
     ),
-    RouteAccess(
+    *page_with_form(
         "calls.admin_criterion_edit",
         lambda w: f"/admin/calls/{w.call}/criteria/{_criterion(w)}",
-        ADMIN_PAGE,
+        _criterion_fields,
+        page=ADMIN_PAGE,
+        submit=ADMIN_POST,
     ),
-    RouteAccess(
-        "calls.admin_criterion_edit",
-        lambda w: f"/admin/calls/{w.call}/criteria/{_criterion(w)}",
-        ADMIN_POST,
-        method="POST",
-        data=_criterion_fields,
-    ),
-    RouteAccess(
+    post_route(
         "calls.admin_criterion_move",
         lambda w: f"/admin/calls/{w.call}/criteria/{_criterion(w)}/move",
         ADMIN_POST,
-        method="POST",
         data=lambda w: {"direction": "down"},
     ),
-    RouteAccess(
+    post_route(
         "calls.admin_criterion_remove",
         lambda w: f"/admin/calls/{w.call}/criteria/{_criterion(w)}/remove",
         ADMIN_POST,
-        method="POST",
     ),
     RouteAccess(
         "calls.admin_questions", lambda w: f"/admin/calls/{w.call}/eligibility", ADMIN_PAGE
     ),
-    RouteAccess(
+    *page_with_form(
         "calls.admin_question_new",
         lambda w: f"/admin/calls/{w.call}/eligibility/new",
-        ADMIN_PAGE,
+        _question_fields,
+        page=ADMIN_PAGE,
+        submit=ADMIN_POST,
     ),
-    RouteAccess(
-        "calls.admin_question_new",
-        lambda w: f"/admin/calls/{w.call}/eligibility/new",
-        ADMIN_POST,
-        method="POST",
-        data=_question_fields,
-    ),
-    RouteAccess(
+    *page_with_form(
         "calls.admin_question_edit",
         lambda w: f"/admin/calls/{w.call}/eligibility/{_question(w)}",
-        ADMIN_PAGE,
+        _question_fields,
+        page=ADMIN_PAGE,
+        submit=ADMIN_POST,
     ),
-    RouteAccess(
-        "calls.admin_question_edit",
-        lambda w: f"/admin/calls/{w.call}/eligibility/{_question(w)}",
-        ADMIN_POST,
-        method="POST",
-        data=_question_fields,
-    ),
-    RouteAccess(
+    post_route(
         "calls.admin_question_move",
         lambda w: f"/admin/calls/{w.call}/eligibility/{_question(w)}/move",
         ADMIN_POST,
-        method="POST",
         data=lambda w: {"direction": "down"},
     ),
-    RouteAccess(
+    post_route(
         "calls.admin_question_remove",
         lambda w: f"/admin/calls/{w.call}/eligibility/{_question(w)}/remove",
         ADMIN_POST,
-        method="POST",
     ),
     RouteAccess("calls.admin_proposals", lambda w: f"/admin/calls/{w.call}/proposals", ADMIN_PAGE),
 ]

@@ -1,14 +1,13 @@
-from tests.access import RouteAccess, everyone
+from tests.access import RouteAccess, everyone, post_route
 
 ROUTES = [
     RouteAccess("core.index", lambda w: "/", everyone(200)),
     RouteAccess("core.healthz", lambda w: "/healthz", everyone(200)),
     RouteAccess("core.readyz", lambda w: "/readyz", everyone(200)),
-    RouteAccess(
+    post_route(
         "core.set_locale",
         lambda w: "/locale",
         everyone(302),
-        method="POST",
-        data=lambda w: {"locale": "fr", "next": "/"},
+        lambda w: {"locale": "fr", "next": "/"},
     ),
 ]

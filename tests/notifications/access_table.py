@@ -1,11 +1,11 @@
 """Every route of the notifications domain: administrators only."""
 
 from app.extensions import db
-from tests.access import RouteAccess, only
+from tests.access import RouteAccess, administrators, post_route
 
-ADMINISTRATORS = only("administrator")
+ADMINISTRATORS = administrators()
 # An administrator's action on a message answers with a redirect back to it.
-ADMINISTRATORS_REDIRECTED = only("administrator", ok=302)
+ADMINISTRATORS_REDIRECTED = administrators(302)
 
 
 def _message(status: str = "pending") -> int:
@@ -28,33 +28,29 @@ ROUTES = [
         lambda w: f"/admin/outbox/{_message()}/message.html",
         ADMINISTRATORS,
     ),
-    RouteAccess(
+    post_route(
         "notifications.resend",
         lambda w: f"/admin/outbox/{_message('failed')}/resend",
         ADMINISTRATORS_REDIRECTED,
-        method="POST",
     ),
-    RouteAccess(
+    post_route(
         "notifications.cancel",
         lambda w: f"/admin/outbox/{_message()}/cancel",
         ADMINISTRATORS_REDIRECTED,
-        method="POST",
     ),
     RouteAccess("notifications.bulk_compose", lambda w: "/admin/outbox/bulk", ADMINISTRATORS),
-    RouteAccess(
+    post_route(
         "notifications.bulk_compose",
         lambda w: "/admin/outbox/bulk",
         ADMINISTRATORS,
-        method="POST",
-        data=_bulk_form,
+        _bulk_form,
         name="preview",
     ),
-    RouteAccess(
+    post_route(
         "notifications.bulk_send",
         lambda w: "/admin/outbox/bulk/send",
         ADMINISTRATORS,
-        method="POST",
-        data=_bulk_form,
+        _bulk_form,
         name="without preview",
     ),
 ]

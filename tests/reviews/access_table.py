@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.reviews.models import ConflictOfInterest, ConflictSource
-from tests.access import RouteAccess, only
+from tests.access import RouteAccess, administrators, only, page_with_form, post_route
 
 REVIEWERS = ("reviewer", "other_reviewer")
 
@@ -12,10 +12,6 @@ REVIEWERS = ("reviewer", "other_reviewer")
 def own_assignment(ok: int) -> dict[str, int]:
     """Only the assigned reviewer; another reviewer is told it does not exist."""
     return only("reviewer", ok=ok, other_reviewer=404)
-
-
-def administrators(ok: int = 200) -> dict[str, int]:
-    return only("administrator", ok=ok)
 
 
 def a_conflict(w) -> int:
@@ -35,54 +31,46 @@ PROFILE = {"languages": "en, fr", "countries": "PT", "max_proposals": "5", "regi
 
 ROUTES = [
     RouteAccess("reviews.queue", lambda w: "/reviews", only(*REVIEWERS)),
-    RouteAccess("reviews.profile", lambda w: "/reviews/profile", only(*REVIEWERS)),
-    RouteAccess(
+    *page_with_form(
         "reviews.profile",
         lambda w: "/reviews/profile",
-        only(*REVIEWERS, ok=302),
-        method="POST",
-        data=lambda w: PROFILE,
+        lambda w: PROFILE,
+        page=only(*REVIEWERS),
+        submit=only(*REVIEWERS, ok=302),
     ),
-    RouteAccess(
-        "reviews.review", lambda w: f"/reviews/assignments/{w.assignment}", own_assignment(200)
-    ),
-    RouteAccess(
+    *page_with_form(
         "reviews.review",
         lambda w: f"/reviews/assignments/{w.assignment}",
-        own_assignment(302),
-        method="POST",
-        data=lambda w: {"action": "save", "score_diversity": "3"},
+        lambda w: {"action": "save", "score_diversity": "3"},
+        page=own_assignment(200),
+        submit=own_assignment(302),
     ),
-    RouteAccess(
+    post_route(
         "reviews.withdraw",
         lambda w: f"/reviews/assignments/{w.assignment}/withdraw",
         own_assignment(302),
-        method="POST",
         data=lambda w: {"kind": "abstain", "reason": "No time this month"},
     ),
     RouteAccess("reviews.dashboard", lambda w: f"/admin/calls/{w.call}/reviews", administrators()),
-    RouteAccess(
+    post_route(
         "reviews.remind",
         lambda w: f"/admin/calls/{w.call}/reviews/remind/{w.reviewer_user}",
         administrators(302),
-        method="POST",
     ),
     RouteAccess(
         "reviews.auto_assign",
         lambda w: f"/admin/calls/{w.call}/reviews/auto-assign",
         administrators(),
     ),
-    RouteAccess(
+    post_route(
         "reviews.auto_assign_preview",
         lambda w: f"/admin/calls/{w.call}/reviews/auto-assign/preview",
         administrators(),
-        method="POST",
     ),
-    RouteAccess(
+    post_route(
         "reviews.auto_assign_apply",
         lambda w: f"/admin/calls/{w.call}/reviews/auto-assign/apply",
         administrators(302),
-        method="POST",
         data=lambda w: {"pairs": "", "removals": ""},
     ),
     RouteAccess(
@@ -90,54 +78,40 @@ ROUTES = [
         lambda w: f"/admin/proposals/{w.proposal}/reviewers",
         administrators(),
     ),
-    RouteAccess(
+    post_route(
         "reviews.proposal_reviewers",
         lambda w: f"/admin/proposals/{w.other_proposal}/reviewers",
         administrators(302),
-        method="POST",
         data=lambda w: {"reviewer_ids": str(w.reviewer_user)},
     ),
-    RouteAccess(
+    *page_with_form(
         "reviews.reviewer_assignments",
         lambda w: f"/admin/calls/{w.call}/reviewers/{w.reviewer_user}",
-        administrators(),
+        lambda w: {"proposal_ids": str(w.other_proposal)},
+        page=administrators(),
+        submit=administrators(302),
     ),
-    RouteAccess(
-        "reviews.reviewer_assignments",
-        lambda w: f"/admin/calls/{w.call}/reviewers/{w.reviewer_user}",
-        administrators(302),
-        method="POST",
-        data=lambda w: {"proposal_ids": str(w.other_proposal)},
-    ),
-    RouteAccess(
+    post_route(
         "reviews.remove_assignment",
         lambda w: f"/admin/assignments/{w.assignment}/remove",
         administrators(302),
-        method="POST",
     ),
-    RouteAccess(
+    post_route(
         "reviews.set_conflict",
         lambda w: f"/admin/proposals/{w.proposal}/conflicts",
         administrators(302),
-        method="POST",
         data=lambda w: {"reviewer_id": str(w.reviewer_user), "reason": "Same employer"},
     ),
-    RouteAccess(
+    post_route(
         "reviews.lift_conflict",
         lambda w: f"/admin/conflicts/{a_conflict(w)}/lift",
         administrators(302),
-        method="POST",
     ),
-    RouteAccess(
+    *page_with_form(
         "reviews.admin_profile",
         lambda w: f"/admin/reviewers/{w.reviewer_user}/profile",
-        administrators(),
-    ),
-    RouteAccess(
-        "reviews.admin_profile",
-        lambda w: f"/admin/reviewers/{w.reviewer_user}/profile",
-        administrators(302),
-        method="POST",
-        data=lambda w: PROFILE,
+        lambda w: PROFILE,
+        page=administrators(),
+        submit=administrators(302),
     ),
 ]

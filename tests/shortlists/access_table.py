@@ -10,10 +10,10 @@ from __future__ import annotations
 from app.extensions import db
 from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
 from app.shortlists.services import CompileParameters
-from tests.access import RouteAccess, World, only
+from tests.access import RouteAccess, World, administrators, post_route
 
-ADMIN_PAGE = only("administrator")
-ADMIN_POST = only("administrator", ok=302)
+ADMIN_PAGE = administrators()
+ADMIN_POST = administrators(302)
 
 
 def _shortlist(w: World) -> Shortlist:
@@ -50,36 +50,32 @@ ROUTES = [
     RouteAccess("shortlists.ranking", lambda w: f"/admin/calls/{w.call}/ranking", ADMIN_PAGE),
     RouteAccess("shortlists.charts", lambda w: f"/admin/calls/{w.call}/charts", ADMIN_PAGE),
     RouteAccess("shortlists.index", lambda w: f"/admin/calls/{w.call}/shortlists", ADMIN_PAGE),
-    RouteAccess(
+    post_route(
         "shortlists.compile",
         lambda w: f"/admin/calls/{w.call}/shortlists",
         ADMIN_POST,
-        method="POST",
         data=lambda w: {"size": "1", "min_per_group": "0", "group_by": "continent"},
     ),
     RouteAccess("shortlists.detail", _detail, ADMIN_PAGE),
-    RouteAccess(
+    post_route(
         "shortlists.adjust",
         _adjust,
         ADMIN_POST,
-        method="POST",
         data=lambda w: {"include": "1", "reason": "A strong partner network"},
     ),
     RouteAccess("shortlists.compare", _compare, ADMIN_PAGE),
     RouteAccess("shortlists.publish_preview", lambda w: _detail(w) + "/publish", ADMIN_PAGE),
-    RouteAccess(
+    post_route(
         "shortlists.publish",
         lambda w: _detail(w) + "/publish",
         ADMIN_POST,
-        method="POST",
         data=lambda w: {"confirm": "y"},
     ),
     RouteAccess("shortlists.exports", lambda w: f"/admin/calls/{w.call}/exports", ADMIN_PAGE),
-    RouteAccess(
+    post_route(
         "shortlists.start_export",
         lambda w: f"/admin/calls/{w.call}/exports",
         ADMIN_POST,
-        method="POST",
         data=lambda w: {"export_format": "csv"},
     ),
     RouteAccess(
