@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 
 from app.accounts.models import Role, User
 from app.accounts.permissions import role_required
+from app.accounts.redirects import safe_next_url
 from app.calls.models import Call
 from app.core.actions import apply_and_redirect
 from app.db import utcnow
@@ -409,11 +410,9 @@ def reviewer_assignments(call_id: int, reviewer_id: int):
 @administrators_only
 def remove_assignment(assignment_id: int):
     assignment = _or_404(Assignment, assignment_id)
-    back = request.form.get("next") or url_for(
+    back = safe_next_url(request.form.get("next")) or url_for(
         "reviews.proposal_reviewers", proposal_id=assignment.proposal_id
     )
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("reviews.proposal_reviewers", proposal_id=assignment.proposal_id)
     return apply_and_redirect(
         lambda: services.remove_assignment(actor=current_user, assignment=assignment),
         done=_("The reviewer is taken off this proposal."),

@@ -258,6 +258,25 @@ def test_the_remind_button_queues_one_message(client, setting, assignment):
     assert count == 1
 
 
+@pytest.mark.parametrize(
+    ("sent", "back"),
+    [
+        ("/admin/calls", "/admin/calls"),
+        ("https://evil.example/", None),
+        ("//evil.example/", None),
+        ("/\\evil.example/", None),
+    ],
+)
+def test_removing_an_assignment_goes_back_only_within_the_site(client, setting, sent, back):
+    assignment = make_assignment(proposal=setting.proposals[1], reviewer=setting.reviewers[1])
+    db.session.commit()
+    log_in(client, setting.admin)
+    response = client.post(f"/admin/assignments/{assignment.id}/remove", data={"next": sent})
+    reviewers_page = f"/admin/proposals/{assignment.proposal_id}/reviewers"
+    assert response.status_code == 302
+    assert response.location == (back or reviewers_page)
+
+
 def test_the_dashboard_shows_means_spread_and_disagreements(client, setting):
     proposal = setting.proposals[0]
     low = make_assignment(proposal=proposal, reviewer=setting.reviewers[0])
