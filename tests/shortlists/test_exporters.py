@@ -76,6 +76,25 @@ def test_xlsx_encoding_round_trips_any_text(value):
     assert "\r" not in encoded
 
 
+_CELLS = st.one_of(
+    st.text(), st.sampled_from(FORMULA_LIKE), st.none(), st.integers(), st.floats(), st.booleans()
+)
+
+
+@given(st.lists(_CELLS, min_size=2, max_size=8))
+def test_a_csv_record_is_what_the_csv_module_writes(values):
+    """The export writes its records itself (for speed): byte for byte the stdlib's text."""
+    expected = io.StringIO()
+    csv.writer(expected).writerow([exporters._csv_value(value) for value in values])
+    assert exporters.csv_record(values) == expected.getvalue()
+
+
+@given(st.text())
+def test_xlsx_escaping_is_needed_exactly_when_the_fast_path_says_so(value):
+    if value.isprintable() and "_x" not in value:
+        assert exporters._XLSX_ESCAPE.sub("", value) == value  # nothing it would change
+
+
 @pytest.mark.parametrize("value", FORMULA_LIKE[:6])
 def test_a_formula_like_value_is_written_as_text(value):
     assert exporters.csv_encode(value) == "'" + value
