@@ -594,7 +594,7 @@ def _apply_phases(requests: list[tuple]) -> dict[str, list[tuple]]:
     """The flow's requests in its three parts: the account, filling the form, submitting."""
     phases: dict[str, list[tuple]] = {"account": [], "fill": [], "submit": []}
     for request in requests:
-        path = request[1]
+        path = request[1].split("?")[0]  # "/login?next=/calls/x/apply" is the account's
         if "/submit" in path:
             phases["submit"].append(request)
         elif "/sections/" in path or path.endswith("/apply"):

@@ -111,6 +111,7 @@ def test_the_application_flow_is_told_in_its_three_parts():
     requests = [
         ("POST", "/register", 302, 0.01, 5),
         ("POST", "/login", 302, 0.01, 3),
+        ("GET", "/login?next=/calls/x/apply", 200, 0.01, 0),
         ("POST", "/calls/x/apply", 302, 0.01, 8),
         ("POST", "/proposals/7/sections/city", 302, 0.01, 4),
         ("POST", "/proposals/7/submit", 302, 0.01, 10),
@@ -118,7 +119,7 @@ def test_the_application_flow_is_told_in_its_three_parts():
     ]
     phases = _apply_phases(requests)
     assert {name: [r[4] for r in part] for name, part in phases.items()} == {
-        "account": [5, 3],
+        "account": [5, 3, 0],
         "fill": [8, 4],
         "submit": [10, 3],
     }
