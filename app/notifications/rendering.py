@@ -20,6 +20,7 @@ from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
@@ -82,25 +83,38 @@ def _date_formatter(locale: str):
 def _recipient_timezone(notification: Notification) -> ZoneInfo:
     if notification.recipient_id is None:
         return ZoneInfo("UTC")
-    user = db.session.get(User, notification.recipient_id)
-    return _timezone(user.timezone if user else None)
+    # Only the zone: a worker renders thousands of messages (the whole user would bring roles).
+    zone = db.session.scalar(select(User.timezone).where(User.id == notification.recipient_id))
+    return _timezone(zone)
 
 
 def render_notification(
-    notification: Notification, *, context: dict[str, Any] | None = None
+    notification: Notification,
+    *,
+    context: dict[str, Any] | None = None,
+    recipient_timezone: str | None = None,
 ) -> EmailMessage:
-    """Build the email from templates/emails/<template>.txt and .html in its locale."""
+    """Build the email from templates/emails/<template>.txt and .html in its locale.
+
+    `recipient_timezone`: the recipient's zone when the caller has read it already.
+    """
     values = dict(notification.context if context is None else context)
-    timezone = _recipient_timezone(notification)
+    if recipient_timezone:
+        timezone = _timezone(recipient_timezone)
+    else:
+        timezone = _recipient_timezone(notification)
     values["when"] = _instant_formatter(notification.locale, timezone)
     values["date_label"] = _date_formatter(notification.locale)
     values["timezone_name"] = str(timezone)
     name = notification.template
     with force_locale(notification.locale):
-        module = current_app.jinja_env.get_template(f"emails/{name}.txt").make_module(values)
+        # The text is rendered once: the module it makes holds both the body and the subject.
+        text_context = dict(values)
+        current_app.update_template_context(text_context)
+        module = current_app.jinja_env.get_template(f"emails/{name}.txt").make_module(text_context)
         subject = one_line(getattr(module, "subject", "") or _("Dialogue Café Call"))
+        text = str(module)
         values["subject"] = subject
-        text = render_template(f"emails/{name}.txt", **values)
         html = render_template(f"emails/{name}.html", **values)
     message = EmailMessage()
     message["Subject"] = subject

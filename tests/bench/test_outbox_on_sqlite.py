@@ -89,10 +89,10 @@ def test_a_message_is_marked_sent_although_another_worker_committed_meanwhile(sq
     ]
     db.session.commit()
     mailer = OtherWorkerCommitsFirst(sqlite_app.config["SQLALCHEMY_DATABASE_URI"], ids[1])
-    attempt = delivery.claim_notification(ids[0])
+    notification, timezone = delivery.claim_for_delivery(ids[0])
     db.session.commit()
 
-    outcome = delivery.deliver_claimed(ids[0], attempt=attempt, mailers=OneMailer(mailer))
+    outcome = delivery.deliver_claimed(notification, timezone=timezone, mailers=OneMailer(mailer))
 
     assert outcome is delivery.Outcome.SENT
     assert len(mailer.sent) == 1

@@ -55,6 +55,25 @@ def test_a_claimed_message_cannot_be_claimed_again_during_its_lease(app_context)
     assert delivery.claim_notification(notification.id, now=later) == 2
 
 
+def test_a_worker_claims_a_message_and_reads_what_it_sends_in_one_statement(app_context):
+    from tests.factories import make_user
+    from tests.querycount import count_queries
+
+    recipient = make_user()
+    recipient.timezone = "Asia/Tokyo"
+    notification = make_notification(recipient=recipient, template="bulk_message")
+    db.session.commit()
+    notification_id = notification.id
+    with count_queries() as counted:
+        claimed, timezone = delivery.claim_for_delivery(notification_id)
+        db.session.commit()
+        # Detached as claimed: nothing is read again to render it after the commit.
+        assert (claimed.attempts, claimed.template) == (1, "bulk_message")
+    assert counted.count == 1, str(counted)
+    assert timezone == "Asia/Tokyo"
+    assert delivery.claim_for_delivery(notification_id) is None  # within the lease
+
+
 def test_a_worker_whose_claim_was_taken_over_does_not_finish_the_message(app_context, flaky_mailer):
     notification = make_notification()
     db.session.commit()
