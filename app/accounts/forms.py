@@ -25,6 +25,7 @@ from app.accounts.models import Role, is_valid_email
 from app.accounts.passwords import MAX_PASSWORD_LENGTH, password_problem
 from app.accounts.services import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
 from app.core.i18n import is_valid_timezone
+from app.core.widgets import LongListSelect
 
 
 @cache
@@ -127,6 +128,7 @@ class RegistrationForm(FlaskForm, ProfileFieldsMixin):
         validators=[TimeZone()],
         validate_choice=False,
         render_kw={"data-detect-timezone": True},
+        widget=LongListSelect(),
     )
     submit = SubmitField(_l("Register"))
     # Where the city was going (the call's Apply button): the confirmation link leads back.
@@ -175,7 +177,9 @@ class SetPasswordForm(FlaskForm):
 class ProfileForm(FlaskForm, ProfileFieldsMixin):
     name = _name_field(_l("Your name"))
     locale = SelectField(_l("Preferred language"))
-    timezone = SelectField(_l("Time zone"), validators=[TimeZone()], validate_choice=False)
+    timezone = SelectField(
+        _l("Time zone"), validators=[TimeZone()], validate_choice=False, widget=LongListSelect()
+    )
     submit = SubmitField(_l("Save settings"))
 
     def __init__(self, *args, **kwargs):

@@ -33,6 +33,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.calls.models import Call
+from app.core.widgets import LongListSelect
 from app.proposals import sections
 from app.proposals.countries import country_choices
 from app.proposals.models import AttachmentKind, PartnerKind, Proposal
@@ -163,7 +164,13 @@ def _make_field(spec: sections.FieldSpec, call: Call) -> Field:
         return WholeNumberField(spec.label, **options)
     if spec.kind == sections.Kind.COUNTRY:
         countries = [("", _l("Choose a country")), *country_choices(str(get_locale() or "en"))]
-        return SelectField(spec.label, choices=choices(countries), validate_choice=False, **options)
+        return SelectField(
+            spec.label,
+            choices=choices(countries),
+            validate_choice=False,
+            widget=LongListSelect(),
+            **options,
+        )
     if spec.kind == sections.Kind.LANGUAGE:
         languages = [("", _l("Choose a language"))] + [
             (code, sections.language_name(code)) for code in call.languages or ["en"]
