@@ -26,3 +26,4 @@ def test_passwords_are_hashed_with_owasp_argon2id_and_a_modest_memory_cost(
     assert parameters.type.name == "ID"
     assert parameters.time_cost >= 2
     assert OWASP_MIN_MEMORY_KIB <= parameters.memory_cost <= WORKER_BUDGET_SHARE_KIB
+    assert parameters.parallelism <= 2  # lanes run on the machine's cores, at once
