@@ -131,6 +131,9 @@ class BaseConfig:
     # those visitors within that time (deadlines are exact: they are computed per request).
     PUBLIC_CALL_CACHE_SIZE = _env_int("PUBLIC_CALL_CACHE_SIZE", 256)
     PUBLIC_CALL_VERSION_SECONDS = float(os.environ.get("PUBLIC_CALL_VERSION_SECONDS", "2"))
+    # The city's form keeps each call's criteria (as form fields) per call version and
+    # process, so its pages read no criteria; exact, since the version moves with them.
+    CRITERIA_FIELDS_CACHE_SIZE = _env_int("CRITERIA_FIELDS_CACHE_SIZE", 64)
 
     # Password hashing (app/accounts/passwords.py): OWASP's Argon2id baseline, 19 MiB and
     # 2 passes, in 2 lanes (one per core, as RFC 9106 advises): the same memory and work for
@@ -216,6 +219,8 @@ class TestingConfig(BaseConfig):
     UPLOAD_FOLDER = ""  # set per test to a temporary folder
     EXPORT_FOLDER = ""
     PUBLIC_CALL_CACHE_SIZE = 0  # tests that want the cache turn it on
+    # Tests change criteria directly and reuse ids and frozen instants: no cache, unless asked.
+    CRITERIA_FIELDS_CACHE_SIZE = 0
 
 
 class ProductionConfig(BaseConfig):

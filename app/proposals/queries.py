@@ -38,7 +38,7 @@ def active_proposal_for(*, call_id: int, owner_id: int) -> Proposal | None:
 
 
 def owned_proposal(proposal_id: int, *, owner_id: int, for_update: bool = False) -> Proposal | None:
-    """The proposal if this account owns it; with its call, criteria and partners.
+    """The proposal if this account owns it; with its call and partners.
 
     `for_update` locks the row until the commit, so two writes to one proposal take turns
     and each sees the other's version.
@@ -47,9 +47,9 @@ def owned_proposal(proposal_id: int, *, owner_id: int, for_update: bool = False)
         select(Proposal)
         .where(Proposal.id == proposal_id, Proposal.owner_id == owner_id)
         .options(
-            # Two statements for every page of the form: the proposal with its call and
-            # partners (a handful of rows), then the call's criteria.
-            joinedload(Proposal.call).selectinload(Call.criteria),
+            # One statement for every page of the form: the proposal with its call and
+            # partners (a handful of rows). The criteria come from sections.narrative_fields.
+            joinedload(Proposal.call),
             joinedload(Proposal.partners),
         )
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -310,17 +311,37 @@ def fields_of(section: Section, call: Call) -> tuple[FieldSpec, ...]:
     """The section's fields; the narratives follow the call's criteria."""
     if section.key != NARRATIVES:
         return section.fields
-    return tuple(
-        FieldSpec(
-            narrative_field_name(criterion.key),
-            criterion.name,
-            Kind.TEXTAREA,
-            max_length=criterion.max_length,
-            hint=criterion.guidance,
-            answers_key=criterion.key,
+    return narrative_fields(call)
+
+
+def narrative_fields(call: Call) -> tuple[FieldSpec, ...]:
+    """One narrative field per criterion of the call.
+
+    Kept in each process per call version, its `updated_at`, which every change of a
+    criterion moves (`calls.services`): the form's pages, every page of every city's
+    sitting, then read no criteria. `CRITERIA_FIELDS_CACHE_SIZE` calls are kept.
+    """
+    size = current_app.config["CRITERIA_FIELDS_CACHE_SIZE"]
+    cache = current_app.extensions.setdefault("proposal_narrative_fields", {})
+    key = (call.id, call.updated_at)
+    fields = cache.get(key)
+    if fields is None:
+        fields = tuple(
+            FieldSpec(
+                narrative_field_name(criterion.key),
+                criterion.name,
+                Kind.TEXTAREA,
+                max_length=criterion.max_length,
+                hint=criterion.guidance,
+                answers_key=criterion.key,
+            )
+            for criterion in call.criteria
         )
-        for criterion in call.criteria
-    )
+        if size > 0:
+            while len(cache) >= size:
+                cache.pop(next(iter(cache), None), None)  # the oldest call goes
+            cache[key] = fields
+    return fields
 
 
 # -- values -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from app.calls.models import Criterion
+from app.db import utcnow
 from app.extensions import db
 from app.proposals.models import Partner, PartnerKind
 from app.proposals.sections import SECTIONS, SectionKind
@@ -37,6 +38,16 @@ def _add_criteria(call, how_many: int) -> None:
         call.criteria.append(
             Criterion(key=f"extra_{number}", name=f"Extra {number}", position=100 + number)
         )
+    call.updated_at = utcnow()  # a new version of the call, as calls.services makes
+
+
+@pytest.fixture(autouse=True)
+def criteria_cache(app, monkeypatch):
+    """As deployed: each call's criteria kept as form fields per call version."""
+    monkeypatch.setitem(app.config, "CRITERIA_FIELDS_CACHE_SIZE", 64)
+    app.extensions.pop("proposal_narrative_fields", None)
+    yield
+    app.extensions.pop("proposal_narrative_fields", None)
 
 
 def _statements(client, method: str, path: str, data: dict | None = None):
@@ -61,7 +72,7 @@ def draft_with_a_partner(client, call, city):
 @pytest.mark.parametrize(
     "section", [section.key for section in SECTIONS if section.kind != SectionKind.ATTACHMENTS]
 )
-def test_each_page_of_the_form_takes_three_statements_whatever_the_proposal_holds(
+def test_each_page_of_the_form_takes_two_statements_whatever_the_proposal_holds(
     draft_with_a_partner, call, city, section
 ):
     client, small = draft_with_a_partner
@@ -70,8 +81,8 @@ def test_each_page_of_the_form_takes_three_statements_whatever_the_proposal_hold
     _add_criteria(call, 8)
     db.session.commit()
     many = _statements(client, "GET", f"/proposals/{small.id}/sections/{section}")
-    # The user with their roles; the proposal with its call and partners; the criteria.
-    assert few.count == many.count == 3, str(many)
+    # The user with their roles; the proposal with its call and partners.
+    assert few.count == many.count == 2, str(many)
 
 
 def test_save_and_continue_writes_once_and_reads_nothing_back(draft_with_a_partner):
@@ -82,8 +93,8 @@ def test_save_and_continue_writes_once_and_reads_nothing_back(draft_with_a_partn
         f"/proposals/{draft.id}/sections/city",
         {"version": draft.version, "city": "Lisboa", "action": "next"},
     )
-    # The user; the proposal, locked, with its call and partners; the criteria; the UPDATE.
-    assert counted.count == 4, str(counted)
+    # The user; the proposal, locked, with its call and partners; the UPDATE.
+    assert counted.count == 3, str(counted)
     assert [s.split()[0] for s in counted.statements].count("UPDATE") == 1
 
 
@@ -96,8 +107,21 @@ def test_submitting_takes_the_same_statements_with_one_file_or_many(client, call
             attach(proposal, name=f"letter-{number}.pdf")
         db.session.commit()
         log_in(client, owner)
+        client.get(f"/proposals/{proposal.id}/submit")  # the page the city submits from
         counted = _statements(
             client, "POST", f"/proposals/{proposal.id}/submit", {"version": proposal.version}
         )
         counts.append(counted.count)
     assert counts[0] == counts[1], counts
+
+
+def test_a_criterion_added_to_the_call_is_on_the_form_at_once(draft_with_a_partner, call):
+    from app.calls import services as call_services
+    from tests.factories import make_admin
+
+    client, draft = draft_with_a_partner
+    page = f"/proposals/{draft.id}/sections/narratives"
+    assert "Urban gardens" not in client.get(page).get_data(as_text=True)  # cached now
+    call_services.add_criterion(actor=make_admin(), call=call, name="Urban gardens")
+    db.session.commit()
+    assert "Urban gardens" in client.get(page).get_data(as_text=True)
