@@ -148,7 +148,10 @@ def start(slug: str):
     call = queries.call_by_slug(slug)
     if call is None or call.state == CallState.DRAFT:
         abort(404)
-    existing = queries.active_proposal_for(call_id=call.id, owner_id=user.id)
+    # A POST finds an existing draft under the account's lock, in start_proposal.
+    existing = None
+    if request.method == "GET":
+        existing = queries.active_proposal_for(call_id=call.id, owner_id=user.id)
     if existing is not None:
         flash(_("You already have a proposal for this call. Here it is."), "info")
         return redirect(_first_section_url(existing))
@@ -165,10 +168,12 @@ def start(slug: str):
             )
         # The link and the words before the commit, which expires the proposal and the user.
         first_section_url = _first_section_url(proposal)
-        ready = _("Your draft proposal is ready. It is saved as you type.")
-        db.session.commit()
         if created:
-            flash(ready, "success")
+            message = _("Your draft proposal is ready. It is saved as you type."), "success"
+        else:
+            message = _("You already have a proposal for this call. Here it is."), "info"
+        db.session.commit()
+        flash(*message)
         return redirect(first_section_url)
     ensure_accepting_proposals(call)
     return render_template("proposals/start.html", call=call, form=form)

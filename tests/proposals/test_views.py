@@ -88,9 +88,15 @@ def test_an_eligible_city_lands_on_the_first_section_of_its_new_draft(city_clien
     proposal = db.session.scalar(select(Proposal).where(Proposal.owner_id == city.id))
     assert response.status_code == 302
     assert response.headers["Location"].endswith(section_url(proposal, "city"))
-    # Asking again leads to the same draft.
+    # Asking again, or answering again (another tab), leads to the same draft.
     again = city_client.get(f"/calls/{call.slug}/apply")
     assert again.headers["Location"].endswith(section_url(proposal, "city"))
+    answered_again = city_client.post(
+        f"/calls/{call.slug}/apply",
+        data={f"question_{first.id}": "yes", f"question_{second.id}": "no"},
+        follow_redirects=True,
+    )
+    assert "You already have a proposal for this call" in answered_again.get_data(as_text=True)
     assert count(Proposal) == 1
 
 
