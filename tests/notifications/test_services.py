@@ -26,7 +26,8 @@ from tests.factories import make_admin, make_notification, make_user
 from tests.querycount import count_queries
 
 
-def _queue(user, key="test:1", **overrides):
+def _values(user, key: str, **overrides) -> dict:
+    """One message to `user` (a bulk message), as keyword arguments."""
     values = {
         "recipient_email": user.email,
         "recipient_id": user.id,
@@ -34,8 +35,11 @@ def _queue(user, key="test:1", **overrides):
         "dedup_key": key,
         "context": {"recipient_name": user.name, "message_subject": "S", "message_body": "B"},
     }
-    values.update(overrides)
-    return queue_notification(**values)
+    return values | overrides
+
+
+def _queue(user, key="test:1", **overrides):
+    return queue_notification(**_values(user, key, **overrides))
 
 
 def test_queue_notification_records_a_row_and_dispatches_it_after_commit(
@@ -102,14 +106,7 @@ def test_a_recipient_address_with_a_line_break_is_refused(app_context):
 
 
 def _message(user, key, **overrides) -> OutboxMessage:
-    values = {
-        "recipient_email": user.email,
-        "recipient_id": user.id,
-        "template": "bulk_message",
-        "dedup_key": key,
-        "context": {"recipient_name": user.name, "message_subject": "S", "message_body": "B"},
-    }
-    return OutboxMessage(**(values | overrides))
+    return OutboxMessage(**_values(user, key, **overrides))
 
 
 def _handed_over(tasks: list) -> Counter:
