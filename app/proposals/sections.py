@@ -337,7 +337,7 @@ def narrative_fields(call: Call) -> tuple[FieldSpec, ...]:
             )
             for criterion in call.criteria
         )
-        if size > 0:
+        if size > 0 and call.id is not None:  # a call not yet stored has no version
             while len(cache) >= size:
                 cache.pop(next(iter(cache), None), None)  # the oldest call goes
             cache[key] = fields
