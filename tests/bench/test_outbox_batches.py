@@ -11,6 +11,7 @@ from collections import Counter
 from app.extensions import db
 from app.notifications.delivery import BATCH_SIZE
 from app.notifications.services import queue_notification
+from tests.notifications.helpers import handed_over
 
 CONTEXT = {"name": "Ana", "link": "https://call.test/verify", "valid_seconds": 3600}
 
@@ -25,14 +26,6 @@ def queue(count: int, prefix: str) -> list[int]:
         )
         for number in range(count)
     ]
-
-
-def handed_over(tasks: list) -> Counter:
-    ids: Counter = Counter()
-    for name, kwargs in tasks:
-        ids.update([kwargs["notification_id"]] if name == "notifications.deliver" else [])
-        ids.update(kwargs.get("notification_ids", []))
-    return ids
 
 
 def test_a_big_transaction_hands_over_each_message_once_mostly_in_batches(
@@ -59,7 +52,7 @@ def test_each_transaction_starts_with_single_tasks_again(app_context, dispatched
     assert dispatched_tasks == [("notifications.deliver", {"notification_id": only})]
 
 
-def test_messages_of_a_rolled_back_transaction_are_not_handed_over(app_context, dispatched_tasks):
+def test_messages_of_a_rolled_back_transaction_are_nothanded_over(app_context, dispatched_tasks):
     queue(BATCH_SIZE + 5, "rolled-back")
     db.session.rollback()
     (kept,) = queue(1, "kept")

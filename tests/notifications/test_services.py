@@ -23,6 +23,7 @@ from app.notifications.services import (
     resend_notification,
 )
 from tests.factories import make_admin, make_notification, make_user
+from tests.notifications.helpers import handed_over
 from tests.querycount import count_queries
 
 
@@ -109,14 +110,6 @@ def _message(user, key, **overrides) -> OutboxMessage:
     return OutboxMessage(**_values(user, key, **overrides))
 
 
-def _handed_over(tasks: list) -> Counter:
-    ids: Counter = Counter()
-    for name, kwargs in tasks:
-        ids.update([kwargs["notification_id"]] if name == "notifications.deliver" else [])
-        ids.update(kwargs.get("notification_ids", []))
-    return ids
-
-
 def _inserts(counted) -> list[str]:
     return [s for s in counted.statements if s.lstrip().upper().startswith("INSERT")]
 
@@ -169,7 +162,7 @@ def test_queueing_many_skips_existing_keys_and_repeats_within_the_batch(
     rows = {n.dedup_key: n for n in db.session.scalars(select(Notification))}
     assert set(rows) == {"taken", "new:1", "new:2", "new:3"}
     assert rows["new:1"].id == ids[0] and rows["new:1"].context == first
-    assert _handed_over(dispatched_tasks) == Counter([ids[0], ids[2], ids[4]])
+    assert handed_over(dispatched_tasks) == Counter([ids[0], ids[2], ids[4]])
 
 
 def test_queueing_many_is_what_queueing_each_would_do(app_context):
@@ -215,7 +208,7 @@ def test_queueing_many_hands_each_new_message_over_once_after_the_commit(
     db.session.commit()
     names = Counter(name for name, _ in dispatched_tasks)
     assert names == {"notifications.deliver": BATCH_SIZE, "notifications.deliver_batch": 1}
-    assert _handed_over(dispatched_tasks) == Counter([*ids, single])
+    assert handed_over(dispatched_tasks) == Counter([*ids, single])
 
 
 def test_queueing_many_then_rolling_back_hands_nothing_over(app_context, dispatched_tasks):
