@@ -923,7 +923,7 @@ def measure_notifications(context: BenchContext) -> list[Row]:
 
 def _queue_messages(context: BenchContext) -> list[int]:
     """5,000 'the call has closed' messages to the bench's cities, as closing a call sends."""
-    from app.notifications.services import queue_notification
+    from app.notifications.services import OutboxMessage, queue_notifications
 
     call_url = context.server.base_url + _path(context, "calls.public_call", slug=BENCH_SLUG)
     owners = db.session.execute(
@@ -931,11 +931,11 @@ def _queue_messages(context: BenchContext) -> list[int]:
         .where(User.email.like(f"city-%@{BENCH_EMAIL_DOMAIN}"))
         .order_by(User.id)
     ).all()
-    ids = []
+    messages = []
     for number in range(NOTIFICATION_MESSAGES):
         owner = owners[number % len(owners)]
-        ids.append(
-            queue_notification(
+        messages.append(
+            OutboxMessage(
                 recipient_email=owner.email,
                 recipient_id=owner.id,
                 template="call_closed",
@@ -952,7 +952,7 @@ def _queue_messages(context: BenchContext) -> list[int]:
                 },
             )
         )
-    return ids
+    return queue_notifications(messages)
 
 
 def _sent_count(ids: list[int]) -> int:
