@@ -473,6 +473,27 @@ def _write(kind: str, city, proposal):
 WRITES = ["save", "submit", "upload", "delete", "withdraw"]
 
 
+def _assert_written(kind: str, proposal) -> None:
+    """What the city sees after an accepted write, read back from the database."""
+    db.session.expire_all()
+    proposal = db.session.get(Proposal, proposal.id)
+    if kind == "save":
+        assert proposal.city == "Deadline city"
+    elif kind == "submit":
+        assert proposal.state == ProposalState.SUBMITTED
+        assert count(ProposalRevision, ProposalRevision.proposal_id == proposal.id) == 1
+    elif kind == "upload":
+        names = [a.original_name for a in proposal.attachments if a.deleted_at is None]
+        assert sorted(names) == ["letter.pdf", "plan.pdf"]
+    elif kind == "delete":
+        assert [a.deleted_at is not None for a in proposal.attachments] == [True]
+    elif kind == "withdraw":
+        assert proposal.state == ProposalState.WITHDRAWN
+        assert proposal.withdrawal_reason == "Deadline test"
+    else:
+        raise AssertionError(kind)
+
+
 @pytest.fixture
 def deadline_setup(city, time_machine):
     closes_at = utcnow().replace(microsecond=0) + timedelta(days=2)
@@ -490,6 +511,7 @@ def test_a_write_one_second_before_the_deadline_is_accepted(
     call, proposal = deadline_setup
     time_machine.move_to(call.closes_at - timedelta(seconds=1), tick=False)
     _write(kind, city, proposal)
+    _assert_written(kind, proposal)
 
 
 @pytest.mark.parametrize("kind", WRITES)
@@ -506,6 +528,7 @@ def test_the_grace_period_extends_every_write(kind, city, deadline_setup, time_m
     call.grace_minutes = 30
     time_machine.move_to(call.closes_at + timedelta(minutes=30, seconds=-1), tick=False)
     _write(kind, city, proposal)
+    _assert_written(kind, proposal)
 
 
 @pytest.mark.parametrize("kind", WRITES)
