@@ -18,7 +18,14 @@ def register_commands(app: Flask) -> None:
     @click.option(
         "--replan-unstarted", is_flag=True, help="Also move assignments nobody has started."
     )
-    def assign_reviewers_command(call_slug: str, apply_plan: bool, replan_unstarted: bool) -> None:
+    @click.option(
+        "--end-submitted-reviews",
+        is_flag=True,
+        help="Confirm that submitted reviews the new conflicts of interest end may end.",
+    )
+    def assign_reviewers_command(
+        call_slug: str, apply_plan: bool, replan_unstarted: bool, end_submitted_reviews: bool
+    ) -> None:
         """Plan (and with --apply, make) the call's automatic reviewer assignment."""
         from app.reviews import services
 
@@ -28,7 +35,6 @@ def register_commands(app: Flask) -> None:
         plan = services.plan_automatic_assignment(
             actor=None, call=call, replan_unstarted=replan_unstarted
         )
-        db.session.commit()  # automatic conflicts found while planning
         click.echo(
             f"{len(plan.new_pairs)} new assignments, {plan.kept} kept, "
             f"{len(plan.removals)} moved; {plan.solution.language_mismatches} language "
@@ -40,12 +46,23 @@ def register_commands(app: Flask) -> None:
                 f"  short: {label}: {shortfall.missing} missing — "
                 f"{services.shortfall_message(shortfall, plan.k)}"
             )
+        if plan.new_conflicts:
+            found = len(plan.new_conflicts)
+            click.echo(f"{found} conflicts of interest found, recorded on --apply.")
+        for ending in plan.recusals:
+            review = "submitted review" if ending.review_submitted else "no submitted review"
+            click.echo(f"  ends: {ending.reviewer_name} on {ending.city} ({review})")
         if not apply_plan:
             click.echo("Nothing changed; run again with --apply to make these assignments.")
             return
         try:
             made = services.apply_automatic_assignment(
-                actor=None, call=call, new_pairs=plan.new_pairs, removals=plan.removals
+                actor=None,
+                call=call,
+                new_pairs=plan.new_pairs,
+                removals=plan.removals,
+                recusals=[ending.assignment_id for ending in plan.recusals],
+                confirm_recusals=end_submitted_reviews,
             )
         except DomainError as error:
             db.session.rollback()

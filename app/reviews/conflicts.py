@@ -29,7 +29,9 @@ from app.reviews.models import (
     AssignmentState,
     ConflictOfInterest,
     ConflictSource,
+    Review,
     ReviewerProfile,
+    ReviewState,
 )
 
 _SPACES = re.compile(r"\s+")
@@ -198,16 +200,16 @@ def load_reviewer_facts(reviewer_ids: list[int] | None = None) -> list[ReviewerF
     return [ReviewerFacts.of(user_id, profile) for user_id, profile in db.session.execute(query)]
 
 
-def detect_conflicts(
+def find_new_conflicts(
     *,
     call: Call,
     reviewer_ids: list[int] | None = None,
     proposal_ids: list[int] | None = None,
-) -> int:
-    """Record the automatic conflicts of a call (optionally only some reviewers or proposals).
+) -> dict[tuple[int, int], tuple[str, str]]:
+    """The automatic conflicts of a call not recorded yet: (proposal id, reviewer id) ->
+    (rule, value). Reads only, so a preview can show what recording them would do.
 
-    Pairs that already have a conflict row, active or lifted, are left as they are. A new
-    conflict ends the pair's active assignment. Returns how many conflicts were recorded.
+    Pairs that already have a conflict row, active or lifted, are left out.
     """
     found = automatic_conflicts(
         reviewers=load_reviewer_facts(reviewer_ids),
@@ -216,7 +218,7 @@ def detect_conflicts(
         same_city=call.conflict_same_city,
     )
     if not found:
-        return 0
+        return {}
     existing_query = (
         select(ConflictOfInterest.proposal_id, ConflictOfInterest.reviewer_id)
         .join(Proposal, Proposal.id == ConflictOfInterest.proposal_id)
@@ -227,8 +229,66 @@ def detect_conflicts(
     if proposal_ids is not None:
         existing_query = existing_query.where(ConflictOfInterest.proposal_id.in_(proposal_ids))
     existing = {tuple(row) for row in db.session.execute(existing_query)}
-    new = {pair: why for pair, why in found.items() if pair not in existing}
-    if not new:
+    return {pair: why for pair, why in found.items() if pair not in existing}
+
+
+@dataclass(frozen=True)
+class EndingAssignment:
+    """An active assignment that recording a conflict would end, named for the people who
+    decide: the reviewer and the city, and whether its review was submitted."""
+
+    assignment_id: int
+    proposal_id: int
+    reviewer_id: int
+    reviewer_name: str
+    city: str
+    review_submitted: bool
+
+
+def assignments_ended_by(
+    *, call_id: int, pairs: Iterable[tuple[int, int]]
+) -> list[EndingAssignment]:
+    """The call's active assignments on these (proposal id, reviewer id) pairs, by city and
+    reviewer; reads only."""
+    pair_set = set(pairs)
+    if not pair_set:
+        return []
+    rows = db.session.execute(
+        select(
+            Assignment.id,
+            Assignment.proposal_id,
+            Assignment.reviewer_id,
+            Assignment.state,
+            User.name,
+            Proposal.city,
+            Review.state,
+        )
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .join(User, User.id == Assignment.reviewer_id)
+        .outerjoin(Review, Review.assignment_id == Assignment.id)
+        .where(Proposal.call_id == call_id, Assignment.state.in_(ACTIVE_ASSIGNMENT_STATES))
+    ).all()
+    ending = [
+        EndingAssignment(
+            assignment_id=assignment_id,
+            proposal_id=proposal_id,
+            reviewer_id=reviewer_id,
+            reviewer_name=name,
+            city=city,
+            review_submitted=(
+                state == AssignmentState.SUBMITTED or review_state == ReviewState.SUBMITTED
+            ),
+        )
+        for assignment_id, proposal_id, reviewer_id, state, name, city, review_state in rows
+        if (proposal_id, reviewer_id) in pair_set
+    ]
+    return sorted(ending, key=lambda e: (e.city, e.reviewer_name, e.assignment_id))
+
+
+def record_conflicts(*, call: Call, found: dict[tuple[int, int], tuple[str, str]]) -> int:
+    """Record automatic conflicts found by `find_new_conflicts`; their pairs' active
+    assignments end. Returns how many were recorded."""
+    if not found:
         return 0
     now = utcnow()
     reasons: dict[tuple[str, str], str] = {}
@@ -240,19 +300,36 @@ def detect_conflicts(
             "reason": reasons.get(why) or reasons.setdefault(why, conflict_reason(*why)),
             "created_at": now,
         }
-        for (proposal_id, reviewer_id), why in sorted(new.items())
+        for (proposal_id, reviewer_id), why in sorted(found.items())
     ]
     # One executemany (batched by the driver), not one ORM object per conflict.
     db.session.execute(ConflictOfInterest.__table__.insert(), rows)
-    end_conflicted_assignments(pairs=list(new), reason=_("Conflict of interest found"))
+    end_conflicted_assignments(pairs=list(found), reason=_("Conflict of interest found"))
     record_audit(
         actor_id=None,
         action="conflicts.detected",
         object_type="call",
         object_id=call.id,
-        details={"count": len(new)},
+        details={"count": len(found)},
     )
-    return len(new)
+    return len(found)
+
+
+def detect_conflicts(
+    *,
+    call: Call,
+    reviewer_ids: list[int] | None = None,
+    proposal_ids: list[int] | None = None,
+) -> int:
+    """Record the automatic conflicts of a call (optionally only some reviewers or proposals).
+
+    Pairs that already have a conflict row, active or lifted, are left as they are. A new
+    conflict ends the pair's active assignment. Returns how many conflicts were recorded.
+    """
+    return record_conflicts(
+        call=call,
+        found=find_new_conflicts(call=call, reviewer_ids=reviewer_ids, proposal_ids=proposal_ids),
+    )
 
 
 # Named here and queued by the proposals domain when a city submits (workers/reviews.py).

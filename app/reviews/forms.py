@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -233,12 +234,23 @@ _PAIR = re.compile(r"^\d+:\d+$")
 class ApplyPlanForm(FlaskForm):
     pairs = HiddenField()
     removals = HiddenField()
+    # The assignments the preview said applying ends, so that applying ends no others.
+    recusals = HiddenField()
+    # The preview's option, to show the same plan again when applying is refused.
+    replan_unstarted = HiddenField()
+    confirm_recusals = BooleanField(
+        _l("End these reviews, submitted ones included, because of the conflicts of interest")
+    )
 
     def validate_pairs(self, field) -> None:
         if field.data and not all(_PAIR.match(p) for p in field.data.split(",")):
             raise ValidationError(_l("The plan was damaged; preview again."))
 
     def validate_removals(self, field) -> None:
+        if field.data and not all(p.isdigit() for p in field.data.split(",")):
+            raise ValidationError(_l("The plan was damaged; preview again."))
+
+    def validate_recusals(self, field) -> None:
         if field.data and not all(p.isdigit() for p in field.data.split(",")):
             raise ValidationError(_l("The plan was damaged; preview again."))
 
@@ -252,11 +264,24 @@ class ApplyPlanForm(FlaskForm):
     def removal_list(self) -> list[int]:
         return [int(i) for i in self.removals.data.split(",")] if self.removals.data else []
 
+    def recusal_list(self) -> list[int]:
+        return [int(i) for i in self.recusals.data.split(",")] if self.recusals.data else []
+
+    def replans_unstarted(self) -> bool:
+        return self.replan_unstarted.data == "y"
+
     @staticmethod
-    def encode(pairs: list[tuple[int, int]], removals: list[int]) -> dict[str, str]:
+    def encode(
+        pairs: list[tuple[int, int]],
+        removals: list[int],
+        recusals: Sequence[int] = (),
+        replan_unstarted: bool = False,
+    ) -> dict[str, str]:
         return {
             "pairs": ",".join(f"{p}:{r}" for p, r in pairs),
             "removals": ",".join(str(i) for i in removals),
+            "recusals": ",".join(str(i) for i in recusals),
+            "replan_unstarted": "y" if replan_unstarted else "",
         }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -426,6 +427,8 @@ def remove_assignment(*, actor: User, assignment: Assignment) -> None:
 
 @dataclass
 class AutomaticPlan:
+    """What applying would do; computing it writes nothing (conflicts found are only shown)."""
+
     call: Call
     k: int
     new_pairs: list[tuple[int, int]]
@@ -436,10 +439,34 @@ class AutomaticPlan:
     proposal_labels: dict[int, str] = field(default_factory=dict)
     reviewer_labels: dict[int, str] = field(default_factory=dict)
     loads: dict[int, tuple[int, int]] = field(default_factory=dict)  # id -> (load, limit)
+    # Automatic conflicts not recorded yet: applying records them.
+    new_conflicts: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    # Active assignments those conflicts end when the plan is applied.
+    recusals: list[conflicts.EndingAssignment] = field(default_factory=list)
 
     @property
     def feasible(self) -> bool:
         return not self.shortfalls
+
+    @property
+    def submitted_recusals(self) -> list[conflicts.EndingAssignment]:
+        return [ending for ending in self.recusals if ending.review_submitted]
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.new_pairs or self.removals or self.new_conflicts)
+
+    def conflict_rows(self) -> list[tuple[str, str, str]]:
+        """(reviewer, proposal, reason) for each conflict found, by proposal then reviewer."""
+        rows = (
+            (
+                self.reviewer_labels.get(reviewer_id, str(reviewer_id)),
+                self.proposal_labels.get(proposal_id, str(proposal_id)),
+                conflicts.conflict_reason(*why),
+            )
+            for (proposal_id, reviewer_id), why in self.new_conflicts.items()
+        )
+        return sorted(rows, key=lambda row: (row[1], row[0]))
 
 
 @dataclass
@@ -513,25 +540,32 @@ def plan_automatic_assignment(
 ) -> AutomaticPlan:
     """The optimal assignment for the call's proposals, to show before it is applied.
 
-    Assignments that have a review (draft or submitted) are always kept and count for
-    the proposal's k and the reviewer's load. Assignments not started yet are kept too,
-    unless `replan_unstarted`, in which case the solver may move them (it prefers not to).
-    Records the call's automatic conflicts first, so the plan never includes one.
+    Writes nothing: the administrator is told nothing changes before they apply. The
+    call's automatic conflicts not recorded yet are found in memory: the plan never
+    includes one, and the active assignments they would end (named in `recusals`) count
+    as ended, so their proposals get other reviewers. Applying records them.
+
+    Assignments that have a review (draft or submitted) are otherwise always kept and
+    count for the proposal's k and the reviewer's load. Assignments not started yet are
+    kept too, unless `replan_unstarted`, in which case the solver may move them (it
+    prefers not to).
     """
     from app.reviews.assignment import ProposalNeed, ReviewerSlot, problem_from, solve_assignment
 
-    conflicts.detect_conflicts(call=call)
+    new_conflicts = conflicts.find_new_conflicts(call=call)
     state = _load_call_state(call)
     k = call.reviews_per_proposal or 3
     fixed_by_proposal: dict[int, list[int]] = defaultdict(list)
     fixed_load: dict[int, int] = defaultdict(int)
-    forbidden = set(state.conflicted)
+    forbidden = set(state.conflicted) | set(new_conflicts)
     preferred: set[tuple[int, int]] = set()
     movable: dict[tuple[int, int], int] = {}
     for assignment_id, proposal_id, reviewer_id, a_state, started in state.assignments:
         pair = (proposal_id, reviewer_id)
-        if a_state not in ACTIVE_ASSIGNMENT_STATES:
-            forbidden.add(pair)  # declined or recused: never assigned again automatically
+        if a_state not in ACTIVE_ASSIGNMENT_STATES or pair in new_conflicts:
+            # Declined or recused, or recused when the plan is applied: never assigned
+            # again automatically, and no longer counted.
+            forbidden.add(pair)
         elif replan_unstarted and not started and a_state == AssignmentState.ASSIGNED:
             preferred.add(pair)
             movable[pair] = assignment_id
@@ -585,6 +619,8 @@ def plan_automatic_assignment(
         loads={
             rid: (solution.loads.get(rid, 0), values[1]) for rid, values in state.reviewers.items()
         },
+        new_conflicts=new_conflicts,
+        recusals=conflicts.assignments_ended_by(call_id=call.id, pairs=new_conflicts),
     )
 
 
@@ -603,10 +639,50 @@ def shortfall_message(shortfall: Shortfall, k: int) -> str:
     )
 
 
+def _named(recusals: list[conflicts.EndingAssignment]) -> str:
+    return "; ".join(
+        _("%(name)s on %(city)s", name=ending.reviewer_name, city=ending.city)
+        for ending in recusals
+    )
+
+
 def apply_automatic_assignment(
-    *, actor: User | None, call: Call, new_pairs: list[tuple[int, int]], removals: list[int]
+    *,
+    actor: User | None,
+    call: Call,
+    new_pairs: list[tuple[int, int]],
+    removals: list[int],
+    recusals: Collection[int] = (),
+    confirm_recusals: bool = False,
 ) -> list[Assignment]:
-    """Apply a plan the administrator saw, after checking it still holds."""
+    """Apply a plan the administrator saw, after checking it still holds.
+
+    Records the automatic conflicts the preview only showed; the assignments they end must
+    be the ones the preview named (`recusals`, assignment ids), and when a submitted review
+    is among them the administrator must have confirmed it (`confirm_recusals`): a
+    submitted review never ends without someone deciding so. The audit entry names them.
+    """
+    found = conflicts.find_new_conflicts(call=call)
+    ending = conflicts.assignments_ended_by(call_id=call.id, pairs=found)
+    if {e.assignment_id for e in ending} != set(recusals):
+        raise Conflict(
+            _(
+                "The conflicts of interest found changed since the preview; "
+                "check the new plan before applying it."
+            ),
+            code="plan_outdated",
+        )
+    submitted = [e for e in ending if e.review_submitted]
+    if submitted and not confirm_recusals:
+        raise DomainError(
+            _(
+                "Applying this plan ends submitted reviews because of a conflict of "
+                "interest: %(names)s. Tick the box to confirm that these reviews end.",
+                names=_named(submitted),
+            ),
+            code="recusal_not_confirmed",
+            field="confirm_recusals",
+        )
     removal_rows = (
         db.session.scalars(select(Assignment).where(Assignment.id.in_(removals))).all()
         if removals
@@ -624,6 +700,7 @@ def apply_automatic_assignment(
         raise Conflict(
             _("The assignments changed since the preview; preview again."), code="plan_outdated"
         )
+    recorded = conflicts.record_conflicts(call=call, found=found)
     for assignment in removal_rows:
         db.session.delete(assignment)
     db.session.flush()
@@ -651,7 +728,20 @@ def apply_automatic_assignment(
         action="assignments.plan_applied",
         object_type="call",
         object_id=call.id,
-        details={"added": len(made), "removed": len(removal_rows)},
+        details={
+            "added": len(made),
+            "removed": len(removal_rows),
+            "conflicts_recorded": recorded,
+            "recused": [
+                {
+                    "assignment_id": e.assignment_id,
+                    "reviewer": e.reviewer_name,
+                    "city": e.city,
+                    "review_submitted": e.review_submitted,
+                }
+                for e in ending
+            ],
+        },
     )
     return made
 

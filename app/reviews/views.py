@@ -294,21 +294,23 @@ def auto_assign(call_id: int):
     return render_template("reviews/auto_assign.html", call=call, form=AutoAssignForm())
 
 
-@bp.post("/admin/calls/<int:call_id>/reviews/auto-assign/preview")
-@administrators_only
-def auto_assign_preview(call_id: int):
-    call = _or_404(Call, call_id)
-    form = AutoAssignForm()
-    if not form.validate_on_submit():
-        return render_template("reviews/auto_assign.html", call=call, form=form), 422
+def _preview_page(call: Call, *, replan_unstarted: bool, error: DomainError | None = None):
+    """The plan as it stands now; after a refused apply, with the refusal beside the box
+    it concerns (or at the top), so the administrator decides on what applying would do."""
     plan = services.plan_automatic_assignment(
-        actor=current_user, call=call, replan_unstarted=form.replan_unstarted.data
+        actor=current_user, call=call, replan_unstarted=replan_unstarted
     )
-    # Conflicts found while planning are facts worth keeping, whether or not it is applied.
-    db.session.commit()
     apply_form = ApplyPlanForm(
-        formdata=None, data=ApplyPlanForm.encode(plan.new_pairs, plan.removals)
+        formdata=None,
+        data=ApplyPlanForm.encode(
+            plan.new_pairs,
+            plan.removals,
+            [ending.assignment_id for ending in plan.recusals],
+            replan_unstarted,
+        ),
     )
+    if error is not None and not attach_error(apply_form, error):
+        flash(error.message, "error")
     return render_template(
         "reviews/auto_assign_preview.html",
         call=call,
@@ -316,6 +318,17 @@ def auto_assign_preview(call_id: int):
         apply_form=apply_form,
         shortfall_message=services.shortfall_message,
     )
+
+
+@bp.post("/admin/calls/<int:call_id>/reviews/auto-assign/preview")
+@administrators_only
+def auto_assign_preview(call_id: int):
+    call = _or_404(Call, call_id)
+    form = AutoAssignForm()
+    if not form.validate_on_submit():
+        return render_template("reviews/auto_assign.html", call=call, form=form), 422
+    # Only computes: nothing is committed, the conflicts it finds are shown, not recorded.
+    return _preview_page(call, replan_unstarted=form.replan_unstarted.data)
 
 
 @bp.post("/admin/calls/<int:call_id>/reviews/auto-assign/apply")
@@ -336,11 +349,13 @@ def auto_assign_apply(call_id: int):
             call=call,
             new_pairs=form.pair_list(),
             removals=form.removal_list(),
+            recusals=form.recusal_list(),
+            confirm_recusals=form.confirm_recusals.data,
         )
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return redirect(back)
+        page = _preview_page(call, replan_unstarted=form.replans_unstarted(), error=error)
+        return page, error.status_code if error.status_code == 409 else 422
     db.session.commit()
     flash(_("%(count)s assignments made.", count=len(made)), "success")
     return redirect(url_for("reviews.dashboard", call_id=call.id))

@@ -169,6 +169,7 @@ def test_others_scores_appear_on_the_page_only_after_submitting(client, setting,
 
 def test_automatic_assignment_preview_then_apply(client, setting):
     log_in(client, setting.admin)
+    client.get(f"/admin/calls/{setting.call.id}/reviews/auto-assign")
     preview = client.post(f"/admin/calls/{setting.call.id}/reviews/auto-assign/preview")
     assert preview.status_code == 200
     page = preview.get_data(as_text=True)
@@ -187,12 +188,14 @@ def test_automatic_assignment_preview_then_apply(client, setting):
         select(func.count(Notification.id)).where(Notification.template == "review_assigned")
     )
     assert emails == 4
-    # The same plan applied twice is refused rather than doubled.
+    # The same plan applied twice is refused rather than doubled, beside the plan as it is now.
     again = client.post(
         f"/admin/calls/{setting.call.id}/reviews/auto-assign/apply",
         data={"pairs": pairs.group(1), "removals": ""},
     )
-    assert again.status_code == 302
+    assert again.status_code == 422
+    page = again.get_data(as_text=True)
+    assert "These reviewers are already assigned." in page and "Nothing to change." in page
     assert db.session.scalar(select(func.count(Assignment.id))) == 9
 
 
