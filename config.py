@@ -79,7 +79,11 @@ class BaseConfig:
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    LANGUAGES = {"en": "English", "fr": "Français", "es": "Español", "pt": "Português"}
+    # The interface languages offered in the menu and for emails. Each one but the default
+    # needs its catalogue in app/translations/<code>/ (`make translations` compiles it), or
+    # its pages would be English marked as another language: add a language here together
+    # with its catalogue (tests/core/test_languages.py checks that each one has it).
+    LANGUAGES = {"en": "English", "fr": "Français"}
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

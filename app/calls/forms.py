@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -36,11 +35,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.calls.models import Call, CallState, Criterion, EligibilityQuestion, ScoreVisibility
 from app.calls.services import (
     MAX_ANSWER_LENGTH,
+    PROPOSAL_LANGUAGES,
     SLUG_MAX_LENGTH,
     SLUG_PATTERN,
     local_to_utc,
     utc_to_local,
 )
+from app.core.forms import FlaskForm
 from app.errors import DomainError
 from app.proposals.models import ProposalState
 
@@ -195,7 +196,7 @@ class CallForm(FlaskForm):
         self.zone = zone
         self.languages.choices = [
             SelectChoice(code, label, render_kw={"lang": code})
-            for code, label in current_app.config["LANGUAGES"].items()
+            for code, label in PROPOSAL_LANGUAGES.items()
         ]
         self.instants: dict[str, datetime | None] = {}
 

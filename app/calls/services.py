@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import Select, delete, exists, func, select
 
 from app.accounts.models import Role, User, UserRole
 from app.audit.services import record_audit
@@ -23,7 +23,7 @@ from app.db import utcnow
 from app.errors import DeadlinePassed, DomainError
 from app.extensions import db
 from app.notifications.services import OutboxMessage, queue_notifications
-from app.proposals.models import SUBMITTED_STATES, Proposal
+from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalState
 from app.reviews.models import Assignment, Review, ReviewState, Score
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -31,6 +31,10 @@ SLUG_MAX_LENGTH = 120
 # Whole points or half points: anything finer makes reviewers' scores noise.
 SCALE_STEPS = (1.0, 0.5)
 MAX_ANSWER_LENGTH = 20_000
+# The languages a call may accept proposals in. Not the interface languages (config
+# LANGUAGES, one per translated catalogue): a city may write in Portuguese to organisers who
+# read it, whatever language the pages speak. Labels are each language's own name.
+PROPOSAL_LANGUAGES = {"en": "English", "fr": "Français", "es": "Español", "pt": "Português"}
 
 # The settings an administrator may change with update_call (state has its own services).
 CALL_SETTINGS = frozenset(
@@ -145,7 +149,7 @@ def _validate_call(values: dict[str, Any], *, call_id: int | None = None) -> Non
         )
     languages = values.get("languages")
     if languages is not None:
-        known = current_app.config["LANGUAGES"]
+        known = PROPOSAL_LANGUAGES
         if not languages or any(code not in known for code in languages):
             raise DomainError(
                 _("Choose at least one of the offered languages."),
@@ -353,16 +357,52 @@ def open_call(*, actor: User, call: Call, now: datetime | None = None) -> Call:
 
 def close_call(*, actor: User | None, call: Call, now: datetime | None = None) -> Call:
     """Open -> closed, by hand (actor) or at the deadline (actor None); tells the cities
-    that submitted a proposal and the administrators."""
-    _change_state(
-        actor=actor,
-        call=call,
-        action="close",
-        automatic=actor is None,
-        at=(now or utcnow()).isoformat(),
-    )
+    that submitted a proposal and the administrators.
+
+    Closed by hand before its closing instant, the call records the instant it really
+    closed, so that every page and message says so rather than the date it was due; the
+    date it was due stays in the audit entry.
+    """
+    now = now or utcnow()
+    details: dict[str, Any] = {"automatic": actor is None, "at": now.isoformat()}
+    # A call not yet opened keeps its dates: closing it at once would end before it opens.
+    if call.state == CallState.OPEN and call.opens_at < now < call.closes_at:
+        details["scheduled_closes_at"] = call.closes_at.isoformat()
+        call.closes_at = now
+    _change_state(actor=actor, call=call, action="close", **details)
     _queue_call_closed_notifications(call)
     return call
+
+
+@dataclass(frozen=True)
+class ClosingSummary:
+    """What closing a call now would do, for the confirmation page."""
+
+    cities: int  # emailed: each city with a submitted proposal, once
+    administrators: int  # emailed too
+    drafts: int  # can no longer be submitted
+    early: bool  # before its closing instant: the call will show today's date as closed on
+    scheduled_closes_at: datetime
+
+
+def closing_summary(call: Call, *, now: datetime | None = None) -> ClosingSummary:
+    now = now or utcnow()
+    cities, administrators = _call_closed_recipients(call)
+    return ClosingSummary(
+        cities=_count_rows(cities),
+        administrators=_count_rows(administrators),
+        drafts=db.session.scalar(
+            select(func.count(Proposal.id)).where(
+                Proposal.call_id == call.id, Proposal.state == ProposalState.DRAFT
+            )
+        ),
+        early=call.opens_at < now < call.closes_at,
+        scheduled_closes_at=call.closes_at,
+    )
+
+
+def _count_rows(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
 
 
 def start_review(*, actor: User, call: Call) -> Call:
@@ -409,23 +449,30 @@ def close_due_calls(*, now: datetime | None = None) -> list[Call]:
     return closed
 
 
-def _queue_call_closed_notifications(call: Call) -> None:
-    """One message per city with a submitted proposal, one per administrator."""
+def _call_closed_recipients(call: Call) -> tuple[Select, Select]:
+    """Who is told that the call closed: the cities with a submitted proposal, and the
+    administrators (one query each, the same for the confirmation page and the emails)."""
     recipient = select(User.id, User.email, User.name, User.locale).where(User.active.is_(True))
-    cities = db.session.execute(
-        recipient.where(
-            exists().where(
-                Proposal.owner_id == User.id,
-                Proposal.call_id == call.id,
-                Proposal.state.in_(SUBMITTED_STATES),
-            )
-        ).order_by(User.id)
-    ).all()
-    administrators = db.session.execute(
+    cities = recipient.where(
+        exists().where(
+            Proposal.owner_id == User.id,
+            Proposal.call_id == call.id,
+            Proposal.state.in_(SUBMITTED_STATES),
+        )
+    ).order_by(User.id)
+    administrators = (
         recipient.join(UserRole, UserRole.user_id == User.id)
         .where(UserRole.role == Role.ADMINISTRATOR)
         .order_by(User.id)
-    ).all()
+    )
+    return cities, administrators
+
+
+def _queue_call_closed_notifications(call: Call) -> None:
+    """One message per city with a submitted proposal, one per administrator."""
+    city_query, administrator_query = _call_closed_recipients(call)
+    cities = db.session.execute(city_query).all()
+    administrators = db.session.execute(administrator_query).all()
     submitted = db.session.scalar(
         select(func.count(Proposal.id)).where(
             Proposal.call_id == call.id, Proposal.state.in_(SUBMITTED_STATES)

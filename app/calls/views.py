@@ -36,7 +36,7 @@ from app.calls.forms import (
     attach_domain_error,
 )
 from app.calls.markdown import render_markdown
-from app.calls.models import Call, Criterion, EligibilityQuestion
+from app.calls.models import Call, CallState, Criterion, EligibilityQuestion
 from app.calls.page_cache import PageCache
 from app.calls.permissions import can_view_call
 from app.core.actions import apply_and_redirect
@@ -222,11 +222,38 @@ def admin_change_state(call_id: int, action: str):
     if change_state is None:
         abort(404)
     call = _call_or_404(call_id)
+    if action == "close":
+        # Closing emails every city at once: it always goes through its confirmation page.
+        return redirect(url_for("calls.admin_close", call_id=call.id))
     target = services.TRANSITIONS[action][1]
     return apply_and_redirect(
         lambda: change_state(actor=current_user, call=call),
         done=_("The call is now “%(state)s”.", state=CALL_STATE_LABELS[target]),
         back=url_for("calls.admin_edit", call_id=call.id),
+    )
+
+
+@bp.route("/admin/calls/<int:call_id>/close", methods=["GET", "POST"])
+@administrators_only
+def admin_close(call_id: int):
+    """Closing by hand, after a page that says what it will do (emails cannot be unsent)."""
+    call = _call_or_404(call_id)
+    back = url_for("calls.admin_edit", call_id=call.id)
+    if request.method == "POST":
+        return apply_and_redirect(
+            lambda: services.close_call(actor=current_user, call=call),
+            done=_("The call is now “%(state)s”.", state=CALL_STATE_LABELS[CallState.CLOSED]),
+            back=back,
+        )
+    if "close" not in services.available_transitions(call):
+        flash(_("This call is not open, so there is nothing to close."), "error")
+        return redirect(back)
+    return render_template(
+        "calls/admin_close.html",
+        call=call,
+        summary=services.closing_summary(call),
+        zone=_zone(),
+        back=back,
     )
 
 

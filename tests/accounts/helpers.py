@@ -47,7 +47,7 @@ def register(**overrides):
         "name": "Ana Lisboa",
         "email": "ana@lisboa.example",
         "password": "sufficiently long",
-        "locale": "pt",
+        "locale": "fr",
         "timezone": "Europe/Lisbon",
     }
     values.update(overrides)

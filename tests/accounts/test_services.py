@@ -43,7 +43,7 @@ def test_registration_creates_an_unverified_applicant_with_a_normalised_email(ap
     assert user.email == "ana@lisboa.example"
     assert user.role_names == ["applicant"]
     assert user.email_verified_at is None
-    assert user.locale == "pt" and user.timezone == "Europe/Lisbon"
+    assert user.locale == "fr" and user.timezone == "Europe/Lisbon"
     assert verify_password(user.password_hash, "sufficiently long")
     assert "user.registered" in audit_actions(user.id)
 
@@ -53,7 +53,7 @@ def test_registration_sends_a_verification_link_on_the_configured_server(app_con
 
     [message] = notifications("verify_email")
     assert message.recipient_email == user.email
-    assert message.locale == "pt"
+    assert message.locale == "fr"
     assert path_of(message.context["link"]).startswith("/verify-email/")
 
 

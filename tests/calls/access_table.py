@@ -92,6 +92,13 @@ ROUTES = [
     post_route(
         "calls.admin_change_state", lambda w: f"/admin/calls/{w.call}/state/close", ADMIN_POST
     ),
+    *page_with_form(
+        "calls.admin_close",
+        lambda w: f"/admin/calls/{w.call}/close",
+        lambda w: {},
+        page=ADMIN_PAGE,
+        submit=ADMIN_POST,
+    ),
     RouteAccess("calls.admin_criteria", lambda w: f"/admin/calls/{w.call}/criteria", ADMIN_PAGE),
     *page_with_form(
         "calls.admin_criterion_new",

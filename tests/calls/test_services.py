@@ -282,7 +282,7 @@ def test_closing_by_hand_stops_writes_at_once(admin):
 
 def test_closing_tells_each_city_with_a_submitted_proposal_once_and_the_administrators(admin):
     call = make_call()
-    city = make_user(name="Lisbon office", locale="pt")
+    city = make_user(name="Lisbon office", locale="fr")
     make_proposal(call=call, owner=city, state=ProposalState.SUBMITTED)
     make_proposal(call=call, owner=city, state=ProposalState.SUBMITTED, city="Porto")
     drafting = make_user()
@@ -297,7 +297,7 @@ def test_closing_tells_each_city_with_a_submitted_proposal_once_and_the_administ
     messages = {n.recipient_id: n for n in notifications_for(call.id)}
     assert set(messages) == {city.id, admin.id}
     assert messages[city.id].template == "call_closed"
-    assert messages[city.id].locale == "pt"
+    assert messages[city.id].locale == "fr"
     assert messages[city.id].dedup_key == f"call-closed:{call.id}:city:{city.id}"
     assert messages[city.id].context["audience"] == "city"
     assert messages[admin.id].context["audience"] == "administrator"
@@ -383,9 +383,62 @@ def test_reopening_and_closing_again_sends_nothing_twice(admin):
     make_proposal(call=call, state=ProposalState.SUBMITTED)
     with time_machine.travel(CLOSES - timedelta(days=1), tick=False):
         services.close_call(actor=admin, call=call)
+        services.update_call(actor=admin, call=call, closes_at=CLOSES)
         services.open_call(actor=admin, call=call)
         services.close_call(actor=admin, call=call)
     assert len(notifications_for(call.id)) == 2
+
+
+# --- closing by hand before the closing instant ------------------------------------------
+
+
+def test_closing_early_records_when_it_really_closed_and_audits_the_date_it_was_due(admin):
+    call = make_call(opens_at=OPENS, closes_at=CLOSES)
+    early = CLOSES - timedelta(days=10)
+    with time_machine.travel(early, tick=False):
+        services.close_call(actor=admin, call=call)
+    assert call.closes_at == early
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "call.closed")).one()
+    assert entry.details["scheduled_closes_at"] == CLOSES.isoformat()
+    assert entry.details["at"] == early.isoformat()
+
+
+def test_closing_after_the_closing_instant_keeps_it(admin):
+    call = make_call(opens_at=OPENS, closes_at=CLOSES, grace_minutes=30)
+    with time_machine.travel(CLOSES + timedelta(minutes=10), tick=False):
+        services.close_call(actor=admin, call=call)
+    assert call.closes_at == CLOSES
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "call.closed")).one()
+    assert "scheduled_closes_at" not in entry.details
+
+
+def test_an_early_close_tells_cities_writing_later_the_real_date(admin):
+    call = make_call(opens_at=OPENS, closes_at=CLOSES)
+    early = datetime(2025, 4, 2, 12, 0, tzinfo=UTC)
+    with time_machine.travel(early, tick=False):
+        services.close_call(actor=admin, call=call)
+        with pytest.raises(DomainError) as refused:
+            services.ensure_accepting_proposals(call)
+    assert "2025-04-02 12:00" in refused.value.message
+
+
+def test_the_closing_summary_counts_who_is_emailed_and_the_drafts_left(admin):
+    call = make_call(opens_at=OPENS, closes_at=CLOSES)
+    city = make_user()
+    make_proposal(call=call, owner=city, state=ProposalState.SUBMITTED)
+    make_proposal(call=call, owner=city, state=ProposalState.SUBMITTED, city="Porto")
+    make_proposal(call=call, owner=make_user(), state=ProposalState.SUBMITTED)
+    make_proposal(call=call, owner=make_user())
+    make_proposal(call=call, owner=make_user(), state=ProposalState.WITHDRAWN)
+    make_admin()
+    with time_machine.travel(CLOSES - timedelta(days=1), tick=False):
+        summary = services.closing_summary(call)
+        assert (summary.cities, summary.administrators, summary.drafts) == (2, 2, 1)
+        assert summary.early and summary.scheduled_closes_at == CLOSES
+        services.close_call(actor=admin, call=call)
+    # The page said what the emails did.
+    audiences = [n.context["audience"] for n in notifications_for(call.id)]
+    assert (audiences.count("city"), audiences.count("administrator")) == (2, 2)
 
 
 def test_draft_and_closed_calls_are_not_closed_by_the_periodic_task(admin):
