@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
-from zoneinfo import available_timezones
 
+from babel import Locale
+from babel.dates import get_timezone_location
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -24,14 +26,65 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 from app.accounts.models import Role, is_valid_email
 from app.accounts.passwords import MAX_PASSWORD_LENGTH, password_problem
 from app.accounts.services import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
-from app.core.i18n import is_valid_timezone
+from app.core.forms import FlaskForm
+from app.core.i18n import canonical_timezones, is_valid_timezone
 from app.core.widgets import LongListSelect
+
+TIMEZONE_AREA_LABELS = {
+    "Africa": _l("Africa"),
+    "America": _l("Americas"),
+    "Antarctica": _l("Antarctica"),
+    "Arctic": _l("Arctic"),
+    "Asia": _l("Asia"),
+    "Atlantic": _l("Atlantic Ocean"),
+    "Australia": _l("Australia"),
+    "Europe": _l("Europe"),
+    "Indian": _l("Indian Ocean"),
+    "Pacific": _l("Pacific Ocean"),
+}
+
+
+def _sort_key(label: str) -> str:
+    # "Ábidjan" sorts with the A's: accents and case do not move a city down the list.
+    decomposed = unicodedata.normalize("NFKD", label)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def timezone_label(name: str, locale: str) -> str:
+    """A zone as people know it, in their language: "Lisbon, Portugal", "Kolkata, India"."""
+    city = get_timezone_location(name, locale=locale, return_city=True)
+    country_code = canonical_timezones().get(name)
+    country = Locale.parse(locale).territories.get(country_code) if country_code else None
+    if not country or country == city:
+        return city
+    return _("%(city)s, %(country)s", city=city, country=country)
 
 
 @cache
-def timezone_choices() -> tuple[SelectChoice, ...]:
-    names = sorted(available_timezones() - {"Factory", "localtime", "posixrules"})
-    return tuple(SelectChoice(name, name.replace("_", " ")) for name in names or ["UTC"])
+def _timezone_choices(locale: str) -> tuple[SelectChoice, ...]:
+    # Labels come from Babel and the catalogue: built once per language, in that language.
+    grouped = sorted(
+        (
+            (str(TIMEZONE_AREA_LABELS[name.split("/", 1)[0]]), timezone_label(name, locale), name)
+            for name in canonical_timezones()
+        ),
+        key=lambda row: (_sort_key(row[0]), _sort_key(row[1]), row[2]),
+    )
+    utc = SelectChoice("UTC", _("UTC (Coordinated Universal Time)"))
+    return (utc, *(SelectChoice(name, label, optgroup=area) for area, label, name in grouped))
+
+
+def timezone_choices(current: str | None = None) -> list[SelectChoice]:
+    """Current Area/City zones grouped by region, UTC first; a stored old name stays listed.
+
+    An account saved with an old alias (US/Pacific) keeps it selected rather than quietly
+    moving to the first zone of the list when the settings are saved.
+    """
+    choices = list(_timezone_choices(_current_language()))
+    listed = current in canonical_timezones() or current == "UTC"
+    if current and not listed and is_valid_timezone(current):
+        choices.insert(1, SelectChoice(current, current.replace("_", " ")))
+    return choices
 
 
 def _language_choices() -> list[SelectChoice]:
@@ -113,7 +166,7 @@ def _new_password_fields(email_field: str | None = None) -> tuple[PasswordField,
 class ProfileFieldsMixin:
     def set_choices(self) -> None:
         self.locale.choices = _language_choices()
-        self.timezone.choices = list(timezone_choices())
+        self.timezone.choices = timezone_choices(self.timezone.data)
 
 
 class RegistrationForm(FlaskForm, ProfileFieldsMixin):

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+import re
+from datetime import date, datetime, time, timedelta
+from functools import cache, lru_cache
+from pathlib import Path
+from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel import Locale
+from babel.dates import DateTimePattern, format_time, match_skeleton, parse_pattern
 from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_locale, to_user_timezone
 from flask_login import current_user
 
 from app.extensions import babel
@@ -39,6 +46,144 @@ def is_valid_timezone(name: str) -> bool:
     return True
 
 
+# -- dates and times people read ---------------------------------------------------------------
+
+# One shape for every date on every page, so that a deadline on the call page and the same
+# deadline on the review page read alike: the weekday and the month in words (never the
+# ambiguous 03/12), a 24- or 12-hour clock as the viewer's language writes it, and the zone.
+DAY_SKELETON = "yMMMMEd"
+
+
+@cache
+def _patterns(locale: str) -> tuple[Locale, DateTimePattern, DateTimePattern, str]:
+    known = Locale.parse(locale)
+    skeletons = known.datetime_skeletons
+    day = parse_pattern(skeletons[match_skeleton(DAY_SKELETON, skeletons)])
+    clock = parse_pattern(str(known.time_formats["short"]))
+    return known, day, clock, str(known.datetime_formats["medium"])
+
+
+# Babel takes about a tenth of a millisecond for a day and more for a zone name; a page of
+# the outbox has a hundred dates, most on a few days: each part is kept once worked out.
+@lru_cache(maxsize=4096)
+def _day_text(locale: str, day: date) -> str:
+    known, pattern, _clock, _joined = _patterns(locale)
+    return pattern.apply(day, known)
+
+
+@lru_cache(maxsize=4096)
+def _clock_text(locale: str, hour: int, minute: int) -> str:
+    known, _day, pattern, _joined = _patterns(locale)
+    return pattern.apply(time(hour, minute), known)
+
+
+@lru_cache(maxsize=1024)
+def _zone_text(locale: str, zone, offset: timedelta | None, moment: datetime) -> str:
+    """The zone as people write it after a time: "UTC", "CET", else "GMT+05:30"."""
+    short = format_time(moment, "z", tzinfo=zone, locale=locale)
+    if short.isalpha() and len(short) <= 5:
+        return short
+    return format_time(moment, "ZZZZ", tzinfo=zone, locale=locale)
+
+
+def format_when(value: datetime | date | None, *, part: str = "datetime") -> str:
+    """The one formatter of dates and times: Babel, in the viewer's language and time zone.
+
+    `part` is "datetime" (a moment: day, time and zone), "date" (the day the moment falls on
+    where the viewer is) or "time" (the clock alone, for a page that names the zone once).
+    Stored instants are UTC, naive ones included.
+    """
+    if value is None:
+        return ""
+    locale = str(get_locale() or "en")
+    if not isinstance(value, datetime):
+        return _day_text(locale, value)
+    moment = to_user_timezone(value)
+    day = _day_text(locale, moment.date())
+    if part == "date":
+        return day
+    clock = _clock_text(locale, moment.hour, moment.minute)
+    if part == "time":
+        return clock
+    # The zone's name depends on its offset that day (CET, CEST), not on the minute.
+    whole_hour = moment.replace(minute=0, second=0, microsecond=0)
+    zone = _zone_text(locale, moment.tzinfo, moment.utcoffset(), whole_hour)
+    return _patterns(locale)[3].format(f"{clock} {zone}", day)
+
+
+def _template_filter(part: str):
+    # The style a template passes ("short", "full"...) is ignored on purpose: one format.
+    def formatted(value, style=None, **ignored) -> str:
+        return format_when(value, part=part)
+
+    return formatted
+
+
+def register_date_filters(app: Flask) -> None:
+    """Every date filter of the templates, Flask-Babel's names included, goes to format_when."""
+    app.jinja_env.filters.update(
+        when=_template_filter("datetime"),
+        datetimeformat=_template_filter("datetime"),
+        day=_template_filter("date"),
+        dateformat=_template_filter("date"),
+        timeformat=_template_filter("time"),
+    )
+
+
+# -- the time zones people choose from -----------------------------------------------------------
+
+TIMEZONE_AREAS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+_AREA_CITY = re.compile(rf"^({'|'.join(TIMEZONE_AREAS)})/[A-Z][A-Za-z_\-]+(/[A-Z][A-Za-z_\-]+)?$")
+
+
+def _zone_table() -> Path | None:
+    for folder in TZPATH:
+        table = Path(folder) / "zone.tab"
+        if table.is_file():
+            return table
+    try:
+        from importlib.resources import files
+
+        table = files("tzdata").joinpath("zoneinfo", "zone.tab")
+        return Path(str(table)) if table.is_file() else None
+    except (ImportError, ModuleNotFoundError):
+        return None
+
+
+@cache
+def canonical_timezones() -> dict[str, str | None]:
+    """Today's Area/City zone names, each with its country (ISO 3166), from zone.tab.
+
+    The tz database keeps hundreds of old names (US/Pacific, Asia/Calcutta, Etc/GMT+3,
+    EST5EDT) so that old settings still work; people choose from current names only.
+    Without zone.tab, the Area/City names Python knows, without a country.
+    """
+    known = available_timezones()
+    table = _zone_table()
+    zones: dict[str, str | None] = {}
+    if table is not None:
+        for line in table.read_text(encoding="utf-8").splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            country, _coordinates, name, *_comments = line.split("\t")
+            if name in known:
+                zones[name] = country
+    if not zones:
+        zones = {name: None for name in known if _AREA_CITY.match(name)}
+    return zones
+
+
 def init_i18n(app: Flask) -> None:
     babel.init_app(
         app,
@@ -46,6 +191,7 @@ def init_i18n(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=str(app.root_path + "/translations"),
     )
+    register_date_filters(app)
 
     @app.context_processor
     def inject_languages():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     SearchField,
@@ -14,12 +13,14 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from app.core.forms import FlaskForm
 from app.notifications.bulk import (
     BODY_MAX_LENGTH,
     GROUP_LABELS,
     SUBJECT_MAX_LENGTH,
     BulkGroup,
 )
+from app.notifications.kinds import message_kind
 from app.notifications.models import NotificationStatus
 
 STATUS_LABELS = {
@@ -61,7 +62,7 @@ class OutboxFilterForm(FlaskForm):
             SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()
         ]
         self.template.choices = [SelectChoice("", _l("Every message"))] + [
-            SelectChoice(name, name) for name in templates
+            SelectChoice(name, message_kind(name)) for name in templates
         ]
         self.call_id.choices = [SelectChoice("", _l("Every call"))] + [
             SelectChoice(call.id, call.title) for call in calls

@@ -30,6 +30,7 @@ from app.notifications.forms import (
     BulkMessageForm,
     OutboxFilterForm,
 )
+from app.notifications.kinds import message_kind, notification_action
 from app.notifications.mail import plain_text
 from app.notifications.models import Notification, NotificationStatus
 from app.notifications.permissions import can_cancel_notification, can_resend_notification
@@ -66,7 +67,9 @@ def _html_part(message) -> str:
 @administrators_only
 def outbox():
     calls = queries.call_choices()
-    form = OutboxFilterForm(formdata=request.args, templates=email_templates(), calls=calls)
+    # The filter lists the kinds of message by name, in alphabetical order of that name.
+    templates = sorted(email_templates(), key=lambda name: message_kind(name).casefold())
+    form = OutboxFilterForm(formdata=request.args, templates=templates, calls=calls)
     filters = OutboxFilters()
     if form.validate():
         filters = OutboxFilters(
@@ -82,6 +85,7 @@ def outbox():
         form=form,
         result=result,
         status_labels=STATUS_LABELS,
+        message_kind=message_kind,
         page_url=lambda page: url_for("notifications.outbox", **arguments, page=page),
         here=request.full_path if request.query_string else request.path,
     )
@@ -115,6 +119,8 @@ def preview(notification_id: int):
         render_error=render_error,
         history=queries.notification_history(notification.id),
         status_labels=STATUS_LABELS,
+        message_kind=message_kind,
+        notification_action=notification_action,
         can_resend=can_resend_notification(current_user, notification),
         can_cancel=can_cancel_notification(current_user, notification),
     )

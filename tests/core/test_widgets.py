@@ -37,3 +37,23 @@ def test_attributes_on_the_select_are_kept():
     kept = _rendered(LongListSelect(), choices, "UTC", **{"data-detect-timezone": True})
     assert kept == _rendered(Select(), choices, "UTC", **{"data-detect-timezone": True})
     assert "data-detect-timezone" in kept
+
+
+def test_grouped_options_are_the_same_html_as_wtforms_writes():
+    choices = [
+        SelectChoice("UTC", "UTC"),
+        SelectChoice("Africa/Accra", "Accra, Ghana", optgroup="Africa"),
+        SelectChoice("Europe/Lisbon", "Lisbon, Portugal", optgroup="Europe"),
+        SelectChoice("Europe/Rome", "Rome, Italy", optgroup="Europe"),
+    ]
+
+    def rendered(widget) -> str:
+        class OneField(Form):
+            field = SelectField(choices=choices, default="Europe/Rome", widget=widget)
+
+        return str(OneField().field())
+
+    html = rendered(LongListSelect())
+    assert html == rendered(Select())
+    assert html.count("<optgroup") == 2
+    assert '<optgroup label="Europe"><option value="Europe/Lisbon">' in html

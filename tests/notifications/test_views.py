@@ -247,3 +247,38 @@ def test_a_french_administrator_sees_the_outbox_in_french(app_context, client, f
     page = client.get("/admin/outbox").get_data(as_text=True)
     assert "Boîte d’envoi" in page and "Écrire à un groupe" in page
     assert "Aller au contenu principal" in page
+
+
+def test_the_outbox_names_each_kind_of_message_rather_than_its_template(admin_client):
+    make_notification(template="password_reset", context={"name": "Ana", "link": "x"})
+    make_notification(template="bulk_message")
+    db.session.commit()
+
+    page = admin_client.get("/admin/outbox").get_data(as_text=True)
+    table = page.split("<tbody>", 1)[1]
+
+    assert "Password reset" in table and "Message to a group" in table
+    assert "password_reset" not in re.sub(r'href="[^"]*"', "", table)
+    assert "bulk_message" not in re.sub(r'href="[^"]*"', "", table)
+    assert '<option value="password_reset">Password reset</option>' in page
+
+
+def test_the_outbox_and_the_preview_give_times_in_the_administrators_zone(admin_client):
+    from datetime import UTC, datetime
+
+    admin_client.administrator.timezone = "Asia/Tokyo"
+    message = make_notification(status="sent")
+    message.created_at = datetime(2030, 5, 1, 23, 30, tzinfo=UTC)
+    message.sent_at = datetime(2030, 5, 1, 23, 31, tzinfo=UTC)
+    db.session.commit()
+
+    listed = admin_client.get("/admin/outbox").get_data(as_text=True)
+    shown = admin_client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
+
+    # 23:30 UTC is 08:30 the next morning in Tokyo, in the same words on both pages
+    # (CLDR writes a narrow no-break space before AM).
+    for page in (listed, shown):
+        assert "Thu, May 2, 2030, 8:30\u202fAM GMT+09:00" in page
+        assert "Thu, May 2, 2030, 8:31\u202fAM GMT+09:00" in page
+        assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", page)
+    assert "Message to a group" in shown and "bulk_message" not in shown
