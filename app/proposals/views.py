@@ -29,7 +29,7 @@ from app.calls.models import CallState
 from app.calls.services import ensure_accepting_proposals
 from app.errors import DomainError
 from app.extensions import db
-from app.proposals import queries, sections, services, storage
+from app.proposals import presenting, queries, sections, services, storage
 from app.proposals.continents import CONTINENT_LABELS
 from app.proposals.forms import (
     ATTACHMENT_KIND_LABELS,
@@ -375,8 +375,12 @@ def _render_submit(proposal: Proposal, *, problems=None, error=None, status=200)
         error=error,
         editable=can_edit_proposal(current_user, proposal),
         unsubmitted_changes=services.has_unsubmitted_changes(proposal),
-        readable=sections.readable_answers(proposal, proposal.call),
-        attachments=queries.active_attachments(proposal.id),
+        presented=presenting.present_proposal(
+            proposal,
+            proposal.call,
+            attachments=queries.active_attachments(proposal.id),
+            can_download=can_view_proposal(current_user, proposal),
+        ),
     ), status
 
 
@@ -608,7 +612,13 @@ def _render_admin_detail(proposal: Proposal, form: ClarificationQuestionForm, st
         "proposals/admin_detail.html",
         proposal=proposal,
         call=proposal.call,
-        readable=sections.readable_answers(proposal, proposal.call),
+        # Removed files too: the organisers keep the record of what was sent.
+        presented=presenting.present_proposal(
+            proposal,
+            proposal.call,
+            attachments=proposal.attachments,
+            can_download=can_view_proposal(current_user, proposal),
+        ),
         history=history,
         people=people,
         form=form,

@@ -20,6 +20,7 @@ from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.proposals.models import Attachment, Proposal
+from app.proposals.presenting import present_proposal
 from app.reviews import conflicts, queries, services
 from app.reviews.forms import (
     RECOMMENDATION_LABELS,
@@ -135,6 +136,8 @@ def _review_page(assignment: Assignment, form, withdraw_form, status: int = 200)
         # The files of the version the reviewer reads, not ones added since.
         query = query.where(Attachment.id.in_([a.get("id") for a in submitted if a.get("id")]))
     attachments = db.session.scalars(query).all()
+    snapshot = services.snapshot_for_reviewer(revision, call)
+    can_download = "proposals.download_attachment" in current_app.view_functions
     return (
         render_template(
             "reviews/review.html",
@@ -143,9 +146,15 @@ def _review_page(assignment: Assignment, form, withdraw_form, status: int = 200)
             call=call,
             review=assignment.review,
             revision=revision,
-            snapshot=services.snapshot_for_reviewer(revision, call),
-            attachments=attachments,
-            can_download="proposals.download_attachment" in current_app.view_functions,
+            snapshot=snapshot,
+            # The same labelled reading as the city's and the organisers' pages.
+            presented=present_proposal(
+                {**snapshot, "id": assignment.proposal_id},
+                call,
+                attachments=attachments,
+                for_reviewer=True,
+                can_download=can_download,
+            ),
             form=form,
             withdraw_form=withdraw_form,
             others=queries.other_reviews_for(assignment, call),

@@ -81,7 +81,7 @@ def test_the_reading_view_hides_contact_and_partner_names_when_the_call_says_so(
     log_in(client, setting.reviewers[0])
     page = client.get(f"/reviews/assignments/{assignment.id}").get_data(as_text=True)
     assert "Wanjiku" not in page and "Hidden Partner Trust" not in page
-    assert "Kind: ngo" in page  # the partner's kind stays
+    assert "Non-governmental organisation" in page  # the partner's kind stays, by its label
     setting.call.hide_applicant_contact = False
     setting.call.hide_partner_names = False
     db.session.commit()
