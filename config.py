@@ -211,7 +211,6 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "testing-secret"  # noqa: S105 - tests only
     SERVER_NAME = "call.test"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
-    WTF_CSRF_ENABLED = False
     TASK_DISPATCH = "record"
     MAIL_BACKEND = "console"
     CELERY = celery_settings("memory://")

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from app.extensions import db, limiter
 from config import TestingConfig
+from tests.client import BrowserLikeClient
 from tests.services import Services, detect_services, schema_for_this_run, with_search_path
 
 SERVICES: Services = detect_services()
@@ -71,10 +72,11 @@ class BoundTestSession(FlaskSession):
 def _start_each_request_afresh(sender, **extra) -> None:
     """Test requests share the test's app context, so `g` (where Flask-Login keeps the user
     and Flask-Babel the locale) would carry one request's state into the next. A real
-    server starts every request with an empty `g`; we forget those two (the CSRF token may
-    stay: pages compared byte for byte in tests would otherwise differ by its timestamp)."""
+    server starts every request with an empty `g`; we forget those three (the CSRF token too:
+    a page must render the token of the session it is served in)."""
     g.pop("_login_user", None)
     g.pop("_flask_babel", None)
+    g.pop("csrf_token", None)
 
 
 @pytest.fixture(scope="session")
@@ -97,6 +99,7 @@ def app() -> Flask:
         Config.SQLALCHEMY_ENGINE_OPTIONS["poolclass"] = StaticPool
 
     flask_app = create_app(Config)
+    flask_app.test_client_class = BrowserLikeClient
     request_started.connect(_start_each_request_afresh, flask_app)
     with flask_app.app_context():
         db.create_all()

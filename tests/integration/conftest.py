@@ -24,6 +24,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.notifications.models import Notification, NotificationStatus
 from config import BaseConfig, celery_settings
+from tests.client import BrowserLikeClient
 from tests.conftest import SERVICES
 from tests.integration.harness import SMTPSink, Worker
 from tests.services import with_search_path
@@ -140,7 +141,6 @@ def make_stack(*, database_url: str, broker_url: str, smtp: SMTPSink, folder: Pa
         MAIL_BACKEND = "smtp"
         MAIL_SERVER = "127.0.0.1"
         MAIL_PORT = smtp.port
-        WTF_CSRF_ENABLED = False
         RATELIMIT_ENABLED = False
         ARGON2_TIME_COST = 1
         ARGON2_MEMORY_COST = 1024
@@ -153,6 +153,7 @@ def make_stack(*, database_url: str, broker_url: str, smtp: SMTPSink, folder: Pa
     # Creating an app makes its Celery app the current one; the rest of the suite keeps its own.
     previous = celery.current_app._get_current_object()
     app = create_app(IntegrationConfig)
+    app.test_client_class = BrowserLikeClient
     previous.set_current()
     previous.set_default()
     with app.app_context():

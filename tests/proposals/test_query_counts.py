@@ -51,8 +51,9 @@ def criteria_cache(app, monkeypatch):
 
 
 def _statements(client, method: str, path: str, data: dict | None = None):
-    if method == "GET":
-        client.get(path)  # templates compiled and caches warm, as on a running server
+    # The page first, as a person sees it before saving (and its CSRF token); templates are
+    # then compiled and caches warm, as on a running server.
+    client.get(path)
     with count_queries() as counted:
         response = client.open(path, method=method, data=data)
     assert response.status_code in (200, 302), (path, response.status_code)

@@ -342,28 +342,20 @@ def test_autosave_after_the_session_ended_is_a_401_the_page_can_act_on(client, d
     assert response.get_json()["error"]["login_url"].endswith("/login")
 
 
-def test_autosave_without_a_session_and_with_csrf_on_is_still_a_401(app, client, draft):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        response = autosave(client, draft, version=draft.version, region="x")
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+def test_autosave_without_a_session_is_still_a_401(client, draft):
+    response = autosave(client, draft, version=draft.version, region="x")
     assert response.status_code == 401
 
 
-def test_after_logging_in_again_the_next_autosave_succeeds(app, client, city, draft):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        assert autosave(client, draft, version=draft.version, region="x").status_code == 401
-        log_in(client, city)
-        token = client.get("/proposals/session").get_json()["csrf_token"]
-        response = client.post(
-            f"{section_url(draft)}/autosave",
-            data={"version": draft.version, "region": "After logging in", "csrf_token": token},
-            headers={"Accept": "application/json", "X-CSRFToken": token},
-        )
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+def test_after_logging_in_again_the_next_autosave_succeeds(client, city, draft):
+    assert autosave(client, draft, version=draft.version, region="x").status_code == 401
+    log_in(client, city)
+    token = client.get("/proposals/session").get_json()["csrf_token"]
+    response = client.post(
+        f"{section_url(draft)}/autosave",
+        data={"version": draft.version, "region": "After logging in", "csrf_token": token},
+        headers={"Accept": "application/json", "X-CSRFToken": token},
+    )
     assert response.status_code == 200
     assert fresh(draft).region == "After logging in"
 
