@@ -14,7 +14,12 @@ EDITABLE_STATES = (
     ProposalState.CLARIFICATION_REQUESTED,
 )
 WITHDRAWABLE_STATES = EDITABLE_STATES
-CLARIFIABLE_STATES = (ProposalState.SUBMITTED, ProposalState.CLARIFICATION_REQUESTED)
+# A question may come while reviewers read it, too; the answer brings it back under review.
+CLARIFIABLE_STATES = (
+    ProposalState.SUBMITTED,
+    ProposalState.CLARIFICATION_REQUESTED,
+    ProposalState.UNDER_REVIEW,
+)
 
 
 def _is(user: User | None, role: Role) -> bool:

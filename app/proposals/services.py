@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
@@ -17,10 +17,11 @@ from typing import Any, BinaryIO
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Role, User
+from app.audit.models import AuditEntry
 from app.audit.services import record_audit
 from app.calls.models import Call, EligibilityQuestion
 from app.calls.services import ensure_accepting_proposals
@@ -576,11 +577,84 @@ def delete_attachment(*, actor: User, proposal: Proposal, attachment: Attachment
     )
 
 
+# -- reviewing ------------------------------------------------------------------------------
+
+# The audit entry that says a proposal's review has started: the reviews domain is above
+# this one, so its assignments are not read here; the proposal's own history is.
+UNDER_REVIEW_ACTION = "proposal.under_review"
+
+
+def mark_under_review(*, actor: User | None, proposal_ids: Collection[int]) -> list[int]:
+    """Reviewing starts for these proposals: submitted -> under review.
+
+    A proposal is under review from its first assignment to a reviewer; the reviews domain
+    calls this whenever it assigns. A proposal waiting for a clarification keeps waiting,
+    and the city's answer brings it to under review rather than back to submitted (see
+    `answer_clarification`). Each proposal is recorded once; returns the ids whose review
+    started now.
+    """
+    ids = set(proposal_ids)
+    if not ids:
+        return []
+    already = set(
+        db.session.scalars(
+            select(AuditEntry.object_id).where(
+                AuditEntry.object_type == "proposal",
+                AuditEntry.action == UNDER_REVIEW_ACTION,
+                AuditEntry.object_id.in_(ids),
+            )
+        )
+    )
+    starting = db.session.execute(
+        select(Proposal.id, Proposal.state).where(
+            Proposal.id.in_(ids - already),
+            Proposal.state.in_((ProposalState.SUBMITTED, ProposalState.CLARIFICATION_REQUESTED)),
+        )
+    ).all()
+    submitted = [pid for pid, state in starting if state == ProposalState.SUBMITTED]
+    if submitted:
+        db.session.execute(
+            update(Proposal)
+            .where(Proposal.id.in_(submitted), Proposal.state == ProposalState.SUBMITTED)
+            .values(state=ProposalState.UNDER_REVIEW, version=Proposal.version + 1),
+            execution_options={"synchronize_session": "fetch"},
+        )
+    for proposal_id, state in sorted(starting):
+        record_audit(
+            actor_id=actor.id if actor else None,
+            action=UNDER_REVIEW_ACTION,
+            object_type="proposal",
+            object_id=proposal_id,
+            details={"from": state.value},
+        )
+    db.session.flush()
+    return sorted(pid for pid, _state in starting)
+
+
+def review_started(proposal: Proposal) -> bool:
+    """Whether the proposal's review has started (it was marked under review once)."""
+    return (
+        db.session.scalar(
+            select(AuditEntry.id)
+            .where(
+                AuditEntry.object_type == "proposal",
+                AuditEntry.object_id == proposal.id,
+                AuditEntry.action == UNDER_REVIEW_ACTION,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 # -- clarifications -------------------------------------------------------------------------
 
 
 def request_clarification(*, actor: User, proposal: Proposal, question: str) -> Clarification:
-    """An administrator asks the city a question; the city is emailed."""
+    """An administrator asks the city a question; the city is emailed.
+
+    Submitted or under review -> clarification requested, until the city answers.
+    """
     if not actor.has_role(Role.ADMINISTRATOR):
         raise NotAllowed(_("Only administrators can ask for a clarification."))
     if proposal.state not in CLARIFIABLE_STATES:
@@ -615,7 +689,11 @@ def request_clarification(*, actor: User, proposal: Proposal, question: str) -> 
 def answer_clarification(
     *, actor: User, proposal: Proposal, clarification: Clarification, answer: str
 ) -> Clarification:
-    """The city answers, even after the deadline (this answer only); administrators are told."""
+    """The city answers, even after the deadline (this answer only); administrators are told.
+
+    The last open question answered, the proposal goes back to submitted, or to under
+    review when its review had started (`mark_under_review`).
+    """
     _ensure_owner(actor, proposal)
     if clarification.proposal_id != proposal.id:
         raise NotFound(_("There is no such question."))
@@ -630,7 +708,10 @@ def answer_clarification(
     if proposal.state == ProposalState.CLARIFICATION_REQUESTED and not (
         queries.open_clarifications(proposal.id)
     ):
-        proposal.state = ProposalState.SUBMITTED
+        # Back where the lifecycle left it: once reviewing started, it is under review.
+        proposal.state = (
+            ProposalState.UNDER_REVIEW if review_started(proposal) else ProposalState.SUBMITTED
+        )
         db.session.flush()
     _audit(actor, proposal, "proposal.clarification_answered", clarification=clarification.id)
     context = {

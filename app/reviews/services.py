@@ -28,6 +28,7 @@ from app.errors import Conflict, DeadlinePassed, DomainError, NotAllowed
 from app.extensions import db
 from app.notifications.models import Notification
 from app.notifications.services import OutboxMessage, queue_notification, queue_notifications
+from app.proposals import services as proposal_services
 from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalRevision
 from app.reviews import conflicts
 from app.reviews.models import (
@@ -279,8 +280,9 @@ def assign_pairs(
     """Assign reviewers to proposals of a call: (proposal id, reviewer id) pairs.
 
     Refuses the whole batch, saying why, when a pair is conflicted, a proposal is not
-    under review, a reviewer is not an active reviewer or would go over their limit.
+    waiting for review, a reviewer is not an active reviewer or would go over their limit.
     A pair that ended earlier (declined or recused) is assigned again on the same row.
+    A submitted proposal's first assignment puts it under review.
     """
     pairs = sorted(set(pairs))
     if not pairs:
@@ -392,6 +394,8 @@ def assign_pairs(
         details={"pairs": [list(pair) for pair in to_make]},
     )
     _queue_assigned_emails(call=call, assignments=to_make, reviewers=reviewers, at=now)
+    # A proposal is under review from its first assignment (the proposals lifecycle).
+    proposal_services.mark_under_review(actor=actor, proposal_ids={p for p, _r in to_make})
     return made
 
 
