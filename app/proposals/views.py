@@ -31,6 +31,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.proposals import presenting, queries, sections, services, storage
 from app.proposals.continents import CONTINENT_LABELS
+from app.proposals.history import proposal_history
 from app.proposals.forms import (
     ATTACHMENT_KIND_LABELS,
     ClarificationAnswerForm,
@@ -601,7 +602,7 @@ def answer_clarification(proposal_id: int, clarification_id: int):
 
 
 def _render_admin_detail(proposal: Proposal, form: ClarificationQuestionForm, status: int = 200):
-    history = queries.audit_history(proposal.id)
+    history = proposal_history(proposal.id)
     people = queries.user_names(
         {proposal.owner_id}
         | {item.asked_by_id for item in proposal.clarifications}
