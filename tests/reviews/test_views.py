@@ -372,3 +372,19 @@ def test_a_reviewer_edits_their_profile_over_http(client, setting):
 
     profile = db.session.get(ReviewerProfile, setting.reviewers[0].id)
     assert profile.countries == ["PT", "KE"] and profile.cities == ["Lisbon", "Porto"]
+
+
+@pytest.mark.parametrize("score", ["9", ""])
+def test_a_score_problem_names_the_criterion_once(client, setting, assignment, score):
+    log_in(client, setting.reviewers[0])
+    criterion = setting.call.criteria[0]
+    page = client.get(f"/reviews/assignments/{assignment.id}").get_data(as_text=True)
+    assert f'<label for="score_{criterion.key}">Score for {criterion.name}</label>' in page
+
+    form = score_form(setting.call, **{f"score_{criterion.key}": score})
+    page = client.post(f"/reviews/assignments/{assignment.id}", data=form).get_data(as_text=True)
+
+    summary = page.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    item = re.search(rf'<a href="#score_{criterion.key}">([^<]+)</a>', summary).group(1)
+    assert item.count(criterion.name) == 1, item
+    assert f"{criterion.name}: {criterion.name}" not in page
