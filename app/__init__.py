@@ -36,6 +36,7 @@ def create_app(config: object | str | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
+    from app.core.forms import init_text_checks
     from app.core.i18n import init_i18n
     from app.core.navigation import init_navigation
     from app.core.security import init_security_headers
@@ -44,6 +45,7 @@ def create_app(config: object | str | None = None) -> Flask:
     init_i18n(app)
     init_navigation(app)
     init_security_headers(app)
+    init_text_checks(app)
     register_error_handlers(app)
     return app
 

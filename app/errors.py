@@ -50,6 +50,27 @@ class DeadlinePassed(DomainError):
     code = "deadline_passed"
 
 
+class UnstorableText(DomainError):
+    """A link or a request held a control character (app.core.forms says which)."""
+
+    status_code = 400
+    code = "unstorable_character"
+
+
+class InvalidInput(DomainError):
+    """Values no page of ours offers (a tampered choice): nothing is saved.
+
+    `fields` maps each field's id to what is wrong with it, for the form or the JSON answer.
+    """
+
+    status_code = 422
+    code = "invalid_input"
+
+    def __init__(self, message: str, *, fields: dict[str, str], code: str | None = None):
+        super().__init__(message, code=code)
+        self.fields = fields
+
+
 ERROR_TITLES = {
     400: _l("The request could not be understood"),
     403: _l("You are not allowed to see this page"),

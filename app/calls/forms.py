@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -42,6 +41,7 @@ from app.calls.services import (
     local_to_utc,
     utc_to_local,
 )
+from app.core.forms import FlaskForm
 from app.errors import DomainError
 from app.proposals.models import ProposalState
 

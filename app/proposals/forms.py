@@ -12,14 +12,12 @@ from typing import Any
 from flask import request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
     Field,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -33,6 +31,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.calls.models import Call
+from app.core.forms import FlaskForm, Form
 from app.core.widgets import LongListSelect
 from app.proposals import sections
 from app.proposals.countries import country_choices

@@ -6,7 +6,6 @@ import re
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
@@ -23,6 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.calls.models import Criterion
+from app.core.forms import FlaskForm
 from app.errors import DomainError
 from app.reviews.models import Recommendation
 from app.reviews.services import parse_score

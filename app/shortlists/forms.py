@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
+from app.core.forms import FlaskForm
 from app.shortlists.scoring import ScoringOptions
 from app.shortlists.services import EXPORT_FORMATS, CompileParameters
 
