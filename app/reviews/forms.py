@@ -228,7 +228,10 @@ class AutoAssignForm(FlaskForm):
     )
 
 
-_PAIR = re.compile(r"^\d+:\d+$")
+# Ids as the database stores them (32-bit): a longer number is a damaged plan, not a 500.
+_ID = r"[0-9]{1,9}"
+_PAIR = re.compile(rf"{_ID}:{_ID}")
+_IDS = re.compile(rf"{_ID}(,{_ID})*")
 
 
 class ApplyPlanForm(FlaskForm):
@@ -243,15 +246,15 @@ class ApplyPlanForm(FlaskForm):
     )
 
     def validate_pairs(self, field) -> None:
-        if field.data and not all(_PAIR.match(p) for p in field.data.split(",")):
+        if field.data and not all(_PAIR.fullmatch(p) for p in field.data.split(",")):
             raise ValidationError(_l("The plan was damaged; preview again."))
 
     def validate_removals(self, field) -> None:
-        if field.data and not all(p.isdigit() for p in field.data.split(",")):
+        if field.data and not _IDS.fullmatch(field.data):
             raise ValidationError(_l("The plan was damaged; preview again."))
 
     def validate_recusals(self, field) -> None:
-        if field.data and not all(p.isdigit() for p in field.data.split(",")):
+        if field.data and not _IDS.fullmatch(field.data):
             raise ValidationError(_l("The plan was damaged; preview again."))
 
     def pair_list(self) -> list[tuple[int, int]]:

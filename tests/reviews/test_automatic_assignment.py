@@ -81,7 +81,7 @@ def test_the_preview_changes_nothing_in_any_table(client, same_country):
     # ... while the page says what applying would do.
     assert "Nothing has changed yet" in page
     assert "Applying ends 2 assignments because of a conflict of interest" in page
-    assert "1 of them have a submitted review" in page
+    assert "1 of them has a submitted review" in page
     recusals = page.split('id="recusals"')[1].split("</table>")[0]
     assert "<td>Reviewer 0</td><td>Nairobi</td><td>Submitted</td>" in recusals
     assert "<td>Reviewer 1</td><td>Nairobi</td><td>Not submitted</td>" in recusals
@@ -182,3 +182,28 @@ def test_applying_refuses_to_end_assignments_the_preview_did_not_name(same_count
             recusals=[e.assignment_id for e in plan.recusals],
         )
     assert submitted.state == AssignmentState.SUBMITTED
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"removals": "99999999999"},
+        {"removals": "²"},
+        {"recusals": "1,,2"},
+        {"pairs": "1:99999999999"},
+        {"pairs": "1:2\n"},
+    ],
+)
+def test_a_damaged_plan_is_refused_with_a_message(client, same_country, field):
+    setting = same_country[0]
+    page = preview_page(client, setting)
+    before = database_contents()
+    response = client.post(
+        f"/admin/calls/{setting.call.id}/reviews/auto-assign/apply",
+        data=plan_form(page, confirm_recusals="y") | field,
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "The plan was damaged; preview again." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert database_contents() == before
