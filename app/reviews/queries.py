@@ -20,6 +20,7 @@ from app.calls.models import Call, Criterion, ScoreVisibility
 from app.db import utcnow
 from app.extensions import db
 from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalRevision, ProposalState
+from app.reviews import numbers
 from app.reviews.models import (
     ACTIVE_ASSIGNMENT_STATES,
     Assignment,
@@ -30,6 +31,7 @@ from app.reviews.models import (
     ReviewState,
     Score,
 )
+from app.reviews.numbers import has_active_conflict
 
 # Proposals that take reviewers: submitted and not yet decided.
 REVIEWABLE_STATES = (
@@ -38,15 +40,6 @@ REVIEWABLE_STATES = (
     ProposalState.UNDER_REVIEW,
 )
 OPEN_ASSIGNMENT_STATES = (AssignmentState.ASSIGNED, AssignmentState.IN_PROGRESS)
-
-
-def has_active_conflict(reviewer_id, proposal_id):
-    """A SQL condition: the pair has a conflict of interest that was not lifted."""
-    return exists().where(
-        ConflictOfInterest.reviewer_id == reviewer_id,
-        ConflictOfInterest.proposal_id == proposal_id,
-        ConflictOfInterest.lifted_at.is_(None),
-    )
 
 
 def visible_proposal_ids_for_reviewer(reviewer_id: int) -> Select:
@@ -176,12 +169,12 @@ def other_reviews_for(assignment: Assignment, call: Call) -> list[OtherReview]:
     rows = db.session.execute(
         select(Review.id, Review.recommendation, Review.confidence, Score.criterion_id, Score.value)
         .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
         .outerjoin(Score, Score.review_id == Review.id)
         .where(
             Assignment.proposal_id == assignment.proposal_id,
             Assignment.id != assignment.id,
-            Assignment.state == AssignmentState.SUBMITTED,
-            Review.state == ReviewState.SUBMITTED,
+            *numbers.counted_review_conditions(call.id),
         )
         .order_by(Review.submitted_at, Review.id)
     ).all()
@@ -213,11 +206,10 @@ class ProposalProgress:
     assigned: int
     submitted: int
     overdue: int
-    review_count: int
-    means: list[float | None]  # per criterion, in the call's order
-    total: float | None  # weighted sum of the criterion means
-    spread: float | None  # max - min of the reviews' mean scores
-    stddev: float | None
+    review_count: int  # reviews that count (app.reviews.numbers)
+    means: list[float | None]  # per criterion, on its own scale, in the call's order
+    total: float | None  # weighted score, 0-100
+    spread: float | None  # sd of the reviews' own totals, 0-100 points; none for one review
     disagreement: bool = False
 
 
@@ -257,15 +249,6 @@ class Dashboard:
 DASHBOARD_SORTS = ("city", "spread", "total", "progress")
 
 
-def _submitted_reviews():
-    """Reviews that count: submitted, on an assignment that is still submitted."""
-    return and_(
-        Review.assignment_id == Assignment.id,
-        Review.state == ReviewState.SUBMITTED,
-        Assignment.state == AssignmentState.SUBMITTED,
-    )
-
-
 def _done_and_overdue(now: datetime) -> tuple:
     """Per group: assignments submitted, and open ones past their due instant."""
     return (
@@ -290,45 +273,15 @@ def proposal_progress(
     sort: str = "city",
     only_disagreements: bool = False,
 ) -> list[ProposalProgress]:
-    """Every proposal of the call with its review progress and score aggregates.
+    """Every proposal of the call with its review progress and its numbers.
 
-    Three aggregate queries (proposals, assignment counts, score aggregates), merged by
-    id here: no join between aggregates, so no planner can loop one inside the other,
-    whatever its statistics say.
+    The means, total and spread are app.reviews.numbers', the ranking's own, over the
+    reviews that count. Four queries (proposals, assignment counts, criterion means,
+    spreads), merged by id here: no join between aggregates, so no planner can loop one
+    inside the other, whatever its statistics say.
     """
-    # One pass over the call's scores: a row per submitted review with its mean and its
-    # score on each criterion (conditional aggregation), then a row per proposal.
-    per_review = (
-        select(
-            Assignment.proposal_id.label("proposal_id"),
-            func.avg(Score.value).label("mean"),
-            *[
-                func.max(case((Score.criterion_id == c.id, Score.value))).label(f"c{i}")
-                for i, c in enumerate(criteria)
-            ],
-        )
-        .select_from(Score)
-        .join(Review, Review.id == Score.review_id)
-        .join(Assignment, _submitted_reviews())
-        .join(Proposal, Proposal.id == Assignment.proposal_id)
-        .where(Proposal.call_id == call.id)
-        .group_by(Score.review_id, Assignment.proposal_id)
-        .subquery()
-    )
-    mean = per_review.c.mean
-    aggregates = {
-        row[0]: row[1:]
-        for row in db.session.execute(
-            select(
-                per_review.c.proposal_id,
-                func.max(mean) - func.min(mean),
-                # Population variance from the first two moments works on SQLite too.
-                func.avg(mean * mean) - func.avg(mean) * func.avg(mean),
-                func.count(),
-                *[func.avg(per_review.c[f"c{i}"]) for i in range(len(criteria))],
-            ).group_by(per_review.c.proposal_id)
-        )
-    }
+    means = numbers.criterion_means(call.id)
+    spreads = numbers.review_spreads(call.id)
     counts = {
         row[0]: row[1:]
         for row in db.session.execute(
@@ -339,24 +292,16 @@ def proposal_progress(
             .group_by(Assignment.proposal_id)
         )
     }
-    weights = [float(c.weight) for c in criteria]
-    no_scores = (None, None, 0, *([None] * len(criteria)))
     rows = []
     for pid, city, country, state in db.session.execute(
         select(Proposal.id, Proposal.city, Proposal.country_code, Proposal.state)
         .where(Proposal.call_id == call.id, Proposal.state.in_(SUBMITTED_STATES))
         .order_by(Proposal.city, Proposal.id)
     ):
-        assigned, submitted, overdue = counts.get(pid, (0, 0, 0))
-        spread, variance, reviews, *means = aggregates.get(pid, no_scores)
-        means = [float(m) if m is not None else None for m in means]
-        total = (
-            sum(w * m for w, m in zip(weights, means, strict=True))
-            if means and all(m is not None for m in means)
-            else None
-        )
-        spread = float(spread) if spread is not None else None
-        disagreement = spread is not None and spread > spread_threshold
+        assigned, _submitted, overdue = counts.get(pid, (0, 0, 0))
+        values, total = means.get(pid, ({}, None))
+        reviews, spread = spreads.get(pid, (0, None))
+        disagreement = numbers.disagrees(spread, spread_threshold)
         if only_disagreements and not disagreement:
             continue
         rows.append(
@@ -366,13 +311,14 @@ def proposal_progress(
                 country_code=country,
                 state=state.value if hasattr(state, "value") else str(state),
                 assigned=int(assigned),
-                submitted=int(submitted or 0),
+                # The reviews that count, as the ranking counts them: a submitted review
+                # of a reviewer since recused or in conflict is not one of them.
+                submitted=int(reviews),
                 overdue=int(overdue or 0),
                 review_count=int(reviews),
-                means=means,
+                means=[numbers.scale_of(c, values.get(c.id)) for c in criteria],
                 total=total,
                 spread=spread,
-                stddev=max(float(variance), 0.0) ** 0.5 if variance is not None else None,
                 disagreement=disagreement,
             )
         )

@@ -21,7 +21,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.proposals.models import Attachment, Proposal
 from app.proposals.presenting import present_proposal
-from app.reviews import conflicts, queries, services
+from app.reviews import conflicts, numbers, queries, services
 from app.reviews.forms import (
     RECOMMENDATION_LABELS,
     ApplyPlanForm,
@@ -43,21 +43,34 @@ bp = Blueprint("reviews", __name__)
 reviewers_only = role_required(Role.REVIEWER)
 administrators_only = role_required(Role.ADMINISTRATOR)
 
-DEFAULT_SPREAD_THRESHOLD = 1.5
+DEFAULT_SPREAD_THRESHOLD = numbers.DISAGREEMENT_SPREAD
 
 
 @bp.app_template_filter("score_cells")
 def score_cells(values) -> Markup:
     """Table cells for a row of numbers, built at once: the dashboard has thousands."""
-    # Safe: every cell is a float formatted by ".2f" (anything else raises) or a dash.
+    # Safe: every cell is a float formatted by format_score (anything else raises) or a dash.
     return Markup(  # noqa: S704
-        "".join(
-            f'<td class="num">{float(value):.2f}</td>'
-            if value is not None
-            else '<td class="num">–</td>'
-            for value in values
-        )
+        "".join(f'<td class="num">{numbers.format_score(value)}</td>' for value in values)
     )
+
+
+@bp.app_template_filter("spread_cell")
+def spread_cell(value: float | None, disagreement: bool = False) -> Markup:
+    """The spread's cell, the same on the dashboard and the ranking (app.reviews.numbers)."""
+    if value is None:
+        why = numbers.NEEDS_TWO_REVIEWS
+        return Markup(
+            '<td class="num"><span title="{}">{}</span>'
+            '<span class="visually-hidden"> {}</span></td>'
+        ).format(why, numbers.NO_VALUE, why)
+    badge = (
+        Markup(' <span class="badge badge-overdue">{}</span>').format(_("disagree"))
+        if disagreement
+        else ""
+    )
+    css = "num disagreement" if disagreement else "num"
+    return Markup('<td class="{}">{}{}</td>').format(css, numbers.format_spread(value), badge)
 
 
 def _or_404(model, object_id: int):

@@ -15,8 +15,15 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.calls.models import Call, Criterion
+from app.reviews.numbers import (
+    NO_VALUE,
+    TOTAL_LABEL,
+    format_score,
+    format_spread,
+    standard_deviation,
+)
 from app.shortlists import queries
-from app.shortlists.scoring import call_criteria, standard_deviation
+from app.shortlists.scoring import call_criteria
 
 WIDTH = 640
 _ids = itertools.count(1)
@@ -146,15 +153,14 @@ def reviewer_calibration(rows) -> Chart:
         y = top + index * row_height + row_height / 2
         body.append(_text(left - 8, y + 4, row.name[:24], anchor="end"))
         body.append(_line(x_of(mean - spread), y, x_of(mean + spread), y, "chart-whisker"))
-        body.append(
-            _circle(x_of(mean), y, 4, "chart-dot", f"{row.name}: {mean:.1f} ± {spread:.1f}")
-        )
-        table.append([row.name, row.reviews, f"{mean:.1f}", f"{spread:.1f}"])
+        label = f"{row.name}: {format_score(mean)} ± {format_spread(spread)}"
+        body.append(_circle(x_of(mean), y, 4, "chart-dot", label))
+        table.append([row.name, row.reviews, format_score(mean), format_spread(spread)])
     return Chart(
         title=title,
         description=description,
         svg=_svg(title, description, height, body),
-        headers=[_("Reviewer"), _("Reviews"), _("Mean (0-100)"), _("Spread")],
+        headers=[_("Reviewer"), _("Reviews"), _("Mean (0–100)"), _("Spread (0–100)")],
         rows=table,
     )
 
@@ -208,8 +214,8 @@ def shortlist_against_cut(rows, min_score: float | None) -> Chart:
         "%(cut)s. Minimum score: %(minimum)s.",
         count=len(scored),
         chosen=len(chosen),
-        cut=_fmt(cut) if cut is not None else "-",
-        minimum=_fmt(min_score) if min_score is not None else "-",
+        cut=format_score(cut),
+        minimum=format_score(min_score) if min_score is not None else NO_VALUE,
     )
     height, top, bottom, left, right = 260, 14, 30, 40, 14
     plot_height = height - top - bottom
@@ -235,16 +241,22 @@ def shortlist_against_cut(rows, min_score: float | None) -> Chart:
         css = "chart-dot-in" if row.included else "chart-dot"
         radius = 4 if row.included else 2
         body.append(
-            _circle(x_of(row.rank), y_of(row.score), radius, css, f"{row.city}: {row.score:.2f}")
+            _circle(
+                x_of(row.rank),
+                y_of(row.score),
+                radius,
+                css,
+                f"{row.city}: {format_score(row.score)}",
+            )
         )
     body.append(_text(WIDTH / 2, height - 8, _("rank"), anchor="middle"))
     return Chart(
         title=title,
         description=description,
         svg=_svg(title, description, height, body),
-        headers=[_("Rank"), _("City"), _("Score"), _("Chosen")],
+        headers=[_("Rank"), _("City"), str(TOTAL_LABEL), _("Chosen")],
         rows=[
-            [row.rank, row.city, f"{row.score:.2f}", _("yes") if row.included else _("no")]
+            [row.rank, row.city, format_score(row.score), _("yes") if row.included else _("no")]
             for row in chosen
         ],
     )

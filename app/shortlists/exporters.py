@@ -35,6 +35,7 @@ from flask_babel import gettext as _
 from app.calls.models import Call, Criterion
 from app.db import utcnow
 from app.extensions import db
+from app.reviews.numbers import TOTAL_LABEL, describe_spread, format_score
 from app.shortlists import queries
 from app.shortlists.models import Shortlist
 from app.shortlists.scoring import Ranking, ScoringOptions, rank_proposals, scale_of
@@ -577,7 +578,7 @@ def write_pdf(
     data = ExportData(call, shortlist=shortlist)
     rows = [row for row in queries.shortlist_rows(shortlist.id) if row.included]
     details = queries.dossier_details([row.proposal_id for row in rows])
-    reviews = queries.dossier_reviews([row.proposal_id for row in rows])
+    reviews = queries.dossier_reviews(call.id, [row.proposal_id for row in rows])
 
     story: list = [
         Paragraph(_text(call.title), h1),
@@ -596,7 +597,7 @@ def write_pdf(
         ),
         Spacer(1, 0.4 * cm),
     ]
-    summary = [[_("Rank"), _("City"), _("Country"), _("Continent"), _("Score"), _("Reviews")]]
+    summary = [[_("Rank"), _("City"), _("Country"), _("Continent"), str(TOTAL_LABEL), _("Reviews")]]
     for row in rows:
         proposal = data.by_proposal.get(row.proposal_id)
         summary.append(
@@ -605,7 +606,7 @@ def write_pdf(
                 Paragraph(_text(row.city), small),
                 row.country_code or "",
                 Paragraph(_text(row.continent or ""), small),
-                _fmt(row.score),
+                format_score(row.score),
                 str(proposal.reviews_submitted if proposal else 0),
             ]
         )
@@ -651,13 +652,20 @@ def write_pdf(
                 [
                     Paragraph(_text(criterion.name), small),
                     _fmt(criterion.weight),
-                    _fmt(scale_of(criterion, value)),
+                    format_score(scale_of(criterion, value)),
                     f"{_fmt(criterion.scale_min)}-{_fmt(criterion.scale_max)}",
                 ]
             )
         total = proposal.score if proposal else None
         spread = proposal.spread if proposal else None
-        scores.append([_("Total (0-100)"), "", _fmt(total), _("spread %(s)s", s=_fmt(spread))])
+        scores.append(
+            [
+                str(TOTAL_LABEL),
+                "",
+                format_score(total),
+                _("spread %(s)s", s=describe_spread(spread)),
+            ]
+        )
         story += [Spacer(1, 0.3 * cm), Table(scores, repeatRows=1, style=table_style)]
         narratives = ((detail.answers or {}).get("narratives") or {}) if detail else {}
         for criterion in data.criteria:

@@ -11,7 +11,8 @@ from app.accounts.models import User
 from app.calls.models import Criterion
 from app.extensions import db
 from app.proposals.models import SUBMITTED_STATES, Proposal
-from app.reviews.models import Assignment, Review, ReviewState, Score
+from app.reviews.models import Assignment, Review, Score
+from app.reviews.numbers import review_total
 from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
 from app.shortlists.scoring import counted_review_conditions, counted_scores, value01
 
@@ -86,14 +87,14 @@ def decision_recipients(shortlist_id: int) -> list:
 
 
 def shareable_comments(call_id: int) -> dict[int, list[str]]:
-    """Per proposal, the comments for the city that their reviewers allowed to be shared."""
+    """Per proposal, the comments for the city that their reviewers allowed to be shared
+    (of the reviews that count: a recused reviewer's comment is not passed on)."""
     rows = db.session.execute(
         select(Assignment.proposal_id, Review.comment_for_applicant)
         .join(Review, Review.assignment_id == Assignment.id)
         .join(Proposal, Proposal.id == Assignment.proposal_id)
         .where(
-            Proposal.call_id == call_id,
-            Review.state == ReviewState.SUBMITTED,
+            *counted_review_conditions(call_id),
             Review.comment_shareable.is_(True),
             Review.comment_for_applicant != "",
         )
@@ -135,7 +136,6 @@ def review_export_query(call_id: int, criteria: list[Criterion]) -> Select:
     columns of those rows may be selected): no grouped subquery that a planner misled by
     stale statistics could run once per review inside a nested loop.
     """
-    weights = func.nullif(func.sum(Criterion.weight), 0)
     reviewer = aliased(User)
     return (
         select(
@@ -152,7 +152,7 @@ def review_export_query(call_id: int, criteria: list[Criterion]) -> Select:
             Review.submitted_at,
             Review.recommendation,
             Review.confidence,
-            (100.0 * func.sum(Criterion.weight * value01()) / weights).label("review_total"),
+            review_total(value01()).label("review_total"),
             *[
                 func.max(case((Score.criterion_id == c.id, Score.value))).label(f"score_{c.id}")
                 for c in criteria
@@ -239,8 +239,8 @@ def dossier_details(proposal_ids: list[int]) -> dict[int, object]:
     return {row.id: row for row in rows}
 
 
-def dossier_reviews(proposal_ids: list[int]) -> dict[int, list]:
-    """The submitted reviews of the shortlisted proposals, oldest first (one query)."""
+def dossier_reviews(call_id: int, proposal_ids: list[int]) -> dict[int, list]:
+    """The counted reviews of the shortlisted proposals, oldest first (one query)."""
     if not proposal_ids:
         return {}
     rows = db.session.execute(
@@ -251,7 +251,8 @@ def dossier_reviews(proposal_ids: list[int]) -> dict[int, list]:
             Review.overall_comment,
         )
         .join(Review, Review.assignment_id == Assignment.id)
-        .where(Assignment.proposal_id.in_(proposal_ids), Review.state == ReviewState.SUBMITTED)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(Assignment.proposal_id.in_(proposal_ids), *counted_review_conditions(call_id))
         .order_by(Assignment.proposal_id, Review.submitted_at, Review.id)
     ).all()
     reviews: dict[int, list] = defaultdict(list)

@@ -1,8 +1,11 @@
 """Proposal scores: weighted totals on 0-100, reviewer calibration, disagreement, in SQL.
 
-How a total is made (the rule the organisers defend):
+How a total is made (the rule the organisers defend). Which reviews count, the 0-1 value
+of a score, the weighted total and the spread are defined once, in app.reviews.numbers, and
+the review dashboard uses the same definitions; this module adds the ranking's options:
 
-1. Only SUBMITTED reviews of proposals that were submitted (not drafts, not withdrawn) count.
+1. Only counted reviews count: submitted, on a SUBMITTED assignment, of a submitted
+   proposal, with no active conflict of interest between the reviewer and the proposal.
 2. Each score is rescaled from its criterion's scale to 0-1: (value - min) / (max - min).
    The scale travels with the score row, so no join is needed for this.
 3. Per proposal and criterion the reviews are combined by their mean, or by their median.
@@ -10,7 +13,8 @@ How a total is made (the rule the organisers defend):
    review without one counts as 3). Confidence does not apply to the median.
 4. The total is 100 * sum(weight * value) / sum(weight) over the criteria that have a value,
    so it lies in 0-100 and proportional weights give the same totals.
-5. Spread (disagreement) is the population standard deviation of the reviews' own totals.
+5. Spread (disagreement) is the population standard deviation of the reviews' own totals;
+   a proposal with one review has none.
 
 Reviewer calibration (optional): a reviewer with at least `min_reviews_for_calibration`
 submitted reviews whose scores are not all equal has each 0-1 value v replaced by
@@ -31,18 +35,25 @@ submission, then the lower proposal id.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Float, case, cast, func, literal, or_, select
+from sqlalchemy import Float, case, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
 from app.calls.models import Call, Criterion
 from app.extensions import db
 from app.proposals.models import SUBMITTED_STATES, Proposal
-from app.reviews.models import Assignment, AssignmentState, Review, ReviewState, Score
+from app.reviews import numbers
+from app.reviews.models import Assignment, AssignmentState, Review, Score
+
+# The shared definitions, under the names the shortlists domain has always used.
+counted_review_conditions = numbers.counted_review_conditions
+counted_scores = numbers.counted_scores
+value01 = numbers.value01
+standard_deviation = numbers.standard_deviation
+scale_of = numbers.scale_of
 
 METHODS = ("mean", "median")
 SCORE_DIGITS = 4  # totals are compared (and tie-broken) at this precision
@@ -123,6 +134,10 @@ class ProposalScore:
     def reviews_missing(self) -> int:
         return max(self.reviews_expected - self.reviews_submitted, 0)
 
+    @property
+    def disagreement(self) -> bool:
+        return numbers.disagrees(self.spread)
+
 
 @dataclass
 class Ranking:
@@ -147,31 +162,6 @@ def ranking_key(score: float | None, submitted_at: datetime | None, proposal_id:
         submitted_at is None,
         submitted_at.timestamp() if submitted_at else 0.0,
         proposal_id,
-    )
-
-
-def value01() -> ColumnElement[float]:
-    """A score on its criterion's scale, rescaled to 0-1 (the scale travels with the score)."""
-    return cast((Score.value - Score.scale_min) / (Score.scale_max - Score.scale_min), Float)
-
-
-def counted_scores(call_id: int, *columns) -> Select:
-    """SELECT columns over every score that counts: submitted reviews of submitted proposals."""
-    return (
-        select(*columns)
-        .select_from(Score)
-        .join(Review, Review.id == Score.review_id)
-        .join(Assignment, Assignment.id == Review.assignment_id)
-        .join(Proposal, Proposal.id == Assignment.proposal_id)
-        .where(*counted_review_conditions(call_id))
-    )
-
-
-def counted_review_conditions(call_id: int) -> tuple:
-    return (
-        Proposal.call_id == call_id,
-        Proposal.state.in_(SUBMITTED_STATES),
-        Review.state == ReviewState.SUBMITTED,
     )
 
 
@@ -241,10 +231,6 @@ def calibrations_from_sums(
     return result
 
 
-def standard_deviation(mean_of_squares: float, mean: float) -> float:
-    return math.sqrt(max(mean_of_squares - mean * mean, 0.0))
-
-
 def _calibrated_value(calibrations: dict[int, ReviewerCalibration]) -> ColumnElement[float] | None:
     applying = [c for c in calibrations.values() if c.applies]
     if not applying:
@@ -306,12 +292,6 @@ def median_by_window(scores) -> Select:
     ).group_by(ordered.c.proposal_id, ordered.c.criterion_id)
 
 
-def _weighted_total(value, partition) -> ColumnElement[float]:
-    weighted = func.sum(Criterion.weight * value).over(partition_by=partition)
-    weights = func.sum(case((value.is_not(None), Criterion.weight))).over(partition_by=partition)
-    return 100.0 * weighted / func.nullif(weights, 0)
-
-
 def criterion_rows(call_id: int, options: ScoringOptions, calibrations) -> list:
     """(proposal, criterion, value, value_cal, n, total, total_cal): one query."""
     dialect = db.session.get_bind().dialect.name
@@ -324,27 +304,15 @@ def criterion_rows(call_id: int, options: ScoringOptions, calibrations) -> list:
         per_criterion.c.value,
         per_criterion.c.value_cal,
         per_criterion.c.n,
-        _weighted_total(per_criterion.c.value, partition).label("total"),
-        _weighted_total(per_criterion.c.value_cal, partition).label("total_cal"),
+        numbers.proposal_total(per_criterion.c.value, partition).label("total"),
+        numbers.proposal_total(per_criterion.c.value_cal, partition).label("total_cal"),
     ).join(Criterion, Criterion.id == per_criterion.c.criterion_id)
     return db.session.execute(query).all()
 
 
 def review_totals(call_id: int, calibrations=None) -> Select:
-    """One row per submitted review: its own weighted total, raw and calibrated (0-100)."""
-    scores = _submitted_scores(call_id, _calibrated_value(calibrations or {})).subquery()
-    weights = func.nullif(func.sum(Criterion.weight), 0)
-    return (
-        select(
-            scores.c.proposal_id,
-            scores.c.reviewer_id,
-            scores.c.review_id,
-            (100.0 * func.sum(Criterion.weight * scores.c.v) / weights).label("total"),
-            (100.0 * func.sum(Criterion.weight * scores.c.cv) / weights).label("total_cal"),
-        )
-        .join(Criterion, Criterion.id == scores.c.criterion_id)
-        .group_by(scores.c.proposal_id, scores.c.reviewer_id, scores.c.review_id)
-    )
+    """One row per counted review: its own weighted total, raw and calibrated (0-100)."""
+    return numbers.review_totals(call_id, _calibrated_value(calibrations or {}))
 
 
 def _proposal_rows(call_id: int) -> list:
@@ -362,23 +330,9 @@ def _proposal_rows(call_id: int) -> list:
     ).all()
 
 
-# The review counts and spreads are read on their own, not joined to the proposals: joined
-# to a grouped subquery, a planner with stale statistics (right after a bulk import) may
-# run the aggregate once per proposal; apart, each is one pass whatever the statistics.
-
-
-def _review_spreads(call_id: int) -> dict[int, tuple[int, float, float]]:
-    """Per proposal: submitted reviews, mean and mean square of their totals (one query)."""
-    totals = review_totals(call_id).subquery()
-    rows = db.session.execute(
-        select(
-            totals.c.proposal_id,
-            func.count(),
-            func.avg(totals.c.total),
-            func.avg(totals.c.total * totals.c.total),
-        ).group_by(totals.c.proposal_id)
-    ).all()
-    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+# The review counts and spreads (numbers.review_spreads) are read on their own, not joined
+# to the proposals: joined to a grouped subquery, a planner with stale statistics (right
+# after a bulk import) may run the aggregate once per proposal; apart, each is one pass.
 
 
 def _pending_reviews(call_id: int) -> dict[int, int]:
@@ -410,9 +364,9 @@ def rank_proposals(call: Call, options: ScoringOptions | None = None) -> Ranking
         else {}
     )
     proposals: dict[int, ProposalScore] = {}
-    spreads, pending_reviews = _review_spreads(call.id), _pending_reviews(call.id)
+    spreads, pending_reviews = numbers.review_spreads(call.id), _pending_reviews(call.id)
     for row in _proposal_rows(call.id):
-        submitted, mean, mean_sq = spreads.get(row[0], (0, None, None))
+        submitted, spread = spreads.get(row[0], (0, None))
         pending = pending_reviews.get(row[0], 0)
         proposals[row[0]] = ProposalScore(
             proposal_id=row[0],
@@ -425,9 +379,7 @@ def rank_proposals(call: Call, options: ScoringOptions | None = None) -> Ranking
             reviews_submitted=submitted,
             reviews_pending=pending,
             reviews_expected=max(call.reviews_per_proposal, submitted + pending),
-            spread=standard_deviation(mean_sq, mean)
-            if mean is not None and submitted > 1
-            else None,
+            spread=spread,
         )
     for proposal_id, criterion_id, value, value_cal, _n, total, total_cal in criterion_rows(
         call.id, options, calibrations
@@ -454,10 +406,3 @@ def _assign_ranks(proposals, score_of, attribute: str) -> list[ProposalScore]:
     for position, proposal in enumerate(ordered, start=1):
         setattr(proposal, attribute, position)
     return ordered
-
-
-def scale_of(criterion: Criterion, value01: float | None) -> float | None:
-    """A 0-1 value back on the criterion's own scale, for display."""
-    if value01 is None:
-        return None
-    return criterion.scale_min + value01 * (criterion.scale_max - criterion.scale_min)

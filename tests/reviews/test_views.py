@@ -291,9 +291,10 @@ def test_the_dashboard_shows_means_spread_and_disagreements(client, setting):
     log_in(client, setting.admin)
     page = client.get(f"/admin/calls/{setting.call.id}/reviews").get_data(as_text=True)
     assert "2/3" in page  # two of three reviews in
-    assert "3.00" in page and "4.00" in page  # the means, and the spread of 5 - 1
+    # The means on their scale, the weighted score on 0-100, the spread of totals 0 and 100.
+    assert "3.00" in page and "50.00" in page and "50.0" in page
     assert "disagree" in page
-    calm = client.get(f"/admin/calls/{setting.call.id}/reviews?spread=5&disagreements=1")
+    calm = client.get(f"/admin/calls/{setting.call.id}/reviews?spread=60&disagreements=1")
     assert "Nairobi" not in calm.get_data(as_text=True)
     bad = client.get(f"/admin/calls/{setting.call.id}/reviews?spread=nan&sort=evil")
     assert bad.status_code == 200
