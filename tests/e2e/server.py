@@ -1,6 +1,8 @@
-"""The app as a real server for the browser test: a fresh SQLite file and one open call.
+"""The app for the browser tests: `seed` (after `flask db upgrade`) and `serve PORT`.
 
-Run as `python -m tests.e2e.server PORT`; the database, upload folder and server name come
+`seed` loads the demo (`flask seed-demo`: an open call and a call in review) and one more
+open call with a single eligibility question for the city's own tests. `serve` runs a
+threaded werkzeug server, as `flask run` does. The database, folders and server name come
 from the environment the test sets (DATABASE_URL, UPLOAD_FOLDER, SERVER_NAME).
 """
 
@@ -17,9 +19,11 @@ def seed() -> None:
     from app.calls.models import CallState, EligibilityQuestion
     from app.calls.services import create_call
     from app.db import utcnow
+    from app.demo.seed import seed_demo
     from app.extensions import db
 
-    db.create_all()
+    seed_demo()
+    db.session.commit()
     now = utcnow()
     call = create_call(
         actor=None,
@@ -40,16 +44,19 @@ def seed() -> None:
     db.session.commit()
 
 
-def main(port: int) -> None:
+def main(command: str, *arguments: str) -> None:
     from werkzeug.serving import run_simple
 
     from app import create_app
 
     app = create_app("development")
-    with app.app_context():
-        seed()
+    if command == "seed":
+        with app.app_context():
+            seed()
+        return
+    port = int(arguments[0])
     run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(*sys.argv[1:])
