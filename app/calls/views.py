@@ -252,7 +252,6 @@ def admin_close(call_id: int):
         "calls/admin_close.html",
         call=call,
         summary=services.closing_summary(call),
-        zone=_zone(),
         back=back,
     )
 

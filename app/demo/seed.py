@@ -1,37 +1,45 @@
-"""`flask seed-demo`: an open call, an administrator, four reviewers and twelve cities.
+"""`flask seed-demo`: two calls to tour every role at once, built through the app's services.
 
-Idempotent: people are found by email and the call by slug, so running it twice
+- An **open call** (2026) that cities can apply to: its criteria are still editable, a few
+  cities have drafts at different stages and one has submitted.
+- A **call in review** (2025): closed, its proposals submitted through the submit check,
+  reviewers assigned around their conflicts of interest, most reviews submitted with scores
+  and a few still pending, from enough countries that the shortlist form's rules can be met.
+
+Every change goes through the service a person's click would call (start, save and submit a
+proposal, open and close a call, assign, review), so the demo obeys the app's own rules.
+Idempotent: people are found by email and each call by its slug, so running it twice
 creates nothing new.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
 from app.accounts.models import Role, User, UserRole
 from app.accounts.passwords import hash_password
-from app.calls.models import Call, CallState, EligibilityQuestion
-from app.calls.services import create_call
+from app.calls import services as call_services
+from app.calls.models import Call
 from app.db import utcnow
 from app.extensions import db
-from app.proposals.models import Partner, PartnerKind, Proposal, ProposalRevision, ProposalState
-from app.reviews.models import (
-    Assignment,
-    AssignmentState,
-    Recommendation,
-    Review,
-    ReviewerProfile,
-    ReviewState,
-    Score,
-)
+from app.proposals import services as proposal_services
+from app.proposals.models import PartnerKind, Proposal
+from app.proposals.sections import NARRATIVES, SECTIONS, SectionInput, narrative_field_name
+from app.reviews import conflicts
+from app.reviews import services as review_services
+from app.reviews.models import Assignment, ConflictOfInterest, Recommendation
 
-DEMO_SLUG = "dialogue-cafe-2026"
+DEMO_SLUG = "dialogue-cafe-2026"  # the open call
+REVIEW_SLUG = "dialogue-cafe-2025"  # the call in review
 DEMO_PASSWORD = "dialogue-demo-2026"  # noqa: S105 - printed for the demo on purpose
 ADMIN_EMAIL = "admin@demo.dialoguecafe.org"
+EMAIL_DOMAIN = "demo.dialoguecafe.org"
 
 DESCRIPTION = """\
 The **Dialogue Café Network** links cafés in different cities through high-quality
@@ -46,154 +54,225 @@ A proposal names the partner organisations that would run the café: people to r
 of about 60–80 m² that is open and accessible, and links to the networks that would use it.
 """
 
+ELIGIBILITY = (
+    (
+        "Are you applying for, or with the support of, a city or local government?",
+        "This call is addressed to cities and local governments. A partner organisation may "
+        "apply with a letter of support from its city.",
+    ),
+    (
+        "Can you offer a space of about 60–80 m² that is open to the public?",
+        "A Dialogue Café needs an open, accessible space for its video wall and its visitors.",
+    ),
+)
+
 
 @dataclass(frozen=True)
 class DemoCity:
     city: str
     country_code: str
     region: str
-    continent: str
     population: int
     language: str
-    state: ProposalState
     partner: str
+    partner_kind: PartnerKind
+    strength: int  # 2..5: how strong the reviewers find it (fixed, so the demo ranks alike)
+
+    @property
+    def email(self) -> str:
+        ascii_name = unicodedata.normalize("NFKD", self.city).encode("ascii", "ignore").decode()
+        return f"{ascii_name.lower().replace(' ', '.')}@{EMAIL_DOMAIN}"
 
 
-CITIES = (
-    DemoCity(
+def _city(city, code, region, population, language, partner, kind, strength) -> DemoCity:
+    return DemoCity(city, code, region, population, language, partner, kind, strength)
+
+
+NGO, CULTURAL, UNIVERSITY, PUBLIC = (
+    PartnerKind.NGO,
+    PartnerKind.CULTURAL,
+    PartnerKind.UNIVERSITY,
+    PartnerKind.PUBLIC,
+)
+
+# The call in review: 13 submitted proposals from 12 countries on 6 continents, and one
+# withdrawn (the default shortlist, ten cities at most one per country and at least one per
+# continent, can be met).
+REVIEW_CITIES = (
+    _city(
         "Lisbon",
         "PT",
         "Lisbon Metropolitan Area",
-        "Europe",
         545_000,
         "pt",
-        ProposalState.SUBMITTED,
         "Associação Mundo em Diálogo",
+        NGO,
+        5,
     ),
-    DemoCity(
+    _city(
         "Rio de Janeiro",
         "BR",
         "Rio de Janeiro",
-        "South America",
         6_211_000,
         "pt",
-        ProposalState.SUBMITTED,
         "Instituto Conversas Cariocas",
+        CULTURAL,
+        4,
     ),
-    DemoCity(
-        "Turin",
-        "IT",
-        "Piedmont",
-        "Europe",
-        848_000,
-        "en",
-        ProposalState.SUBMITTED,
-        "Fondazione Dialoghi Torino",
-    ),
-    DemoCity(
+    _city(
         "São Paulo",
         "BR",
         "São Paulo",
-        "South America",
         11_450_000,
         "pt",
-        ProposalState.CLARIFICATION_REQUESTED,
         "Casa das Culturas Paulistana",
+        CULTURAL,
+        3,
     ),
-    DemoCity(
-        "Cardiff",
-        "GB",
-        "Wales",
-        "Europe",
-        362_000,
-        "en",
-        ProposalState.SUBMITTED,
-        "Cardiff Interfaith Forum",
+    _city("Turin", "IT", "Piedmont", 848_000, "en", "Fondazione Dialoghi Torino", CULTURAL, 4),
+    _city("Cardiff", "GB", "Wales", 362_000, "en", "Cardiff Interfaith Forum", NGO, 3),
+    _city(
+        "Duisburg", "DE", "North Rhine-Westphalia", 498_000, "en", "Duisburger Dialog e.V.", NGO, 3
     ),
-    DemoCity(
-        "Duisburg",
-        "DE",
-        "North Rhine-Westphalia",
-        "Europe",
-        498_000,
-        "en",
-        ProposalState.SUBMITTED,
-        "Duisburger Dialog e.V.",
+    _city("Toronto", "CA", "Ontario", 2_794_000, "en", "Toronto Newcomers Network", NGO, 5),
+    _city("Mexico City", "MX", "Mexico City", 9_209_000, "es", "Casa de la Palabra", CULTURAL, 4),
+    _city("Istanbul", "TR", "Marmara", 15_460_000, "en", "Bosphorus Dialogue Association", NGO, 4),
+    _city(
+        "Beirut", "LB", "Beirut Governorate", 2_400_000, "fr", "Maison du Dialogue Beyrouth", NGO, 5
     ),
-    DemoCity(
-        "Toronto",
-        "CA",
-        "Ontario",
-        "North America",
-        2_794_000,
-        "en",
-        ProposalState.SUBMITTED,
-        "Toronto Newcomers Network",
-    ),
-    DemoCity(
-        "New York",
-        "US",
-        "New York",
-        "North America",
-        8_336_000,
-        "en",
-        ProposalState.DRAFT,
-        "Queens Public Conversations",
-    ),
-    DemoCity(
-        "Istanbul",
-        "TR",
-        "Marmara",
-        "Asia",
-        15_460_000,
-        "en",
-        ProposalState.SUBMITTED,
-        "Bosphorus Dialogue Association",
-    ),
-    DemoCity(
-        "Beirut",
-        "LB",
-        "Beirut Governorate",
-        "Asia",
-        2_400_000,
-        "fr",
-        ProposalState.SUBMITTED,
-        "Maison du Dialogue Beyrouth",
-    ),
-    DemoCity(
-        "Melbourne",
-        "AU",
-        "Victoria",
-        "Oceania",
-        5_078_000,
-        "en",
-        ProposalState.DRAFT,
-        "Melbourne Multicultural Hub",
-    ),
-    DemoCity(
+    _city(
         "Lagos",
         "NG",
         "Lagos State",
-        "Africa",
         15_388_000,
         "en",
-        ProposalState.WITHDRAWN,
         "Lagos Cultural Exchange Foundation",
+        CULTURAL,
+        3,
     ),
+    _city(
+        "Nairobi",
+        "KE",
+        "Nairobi County",
+        4_397_000,
+        "en",
+        "University of Nairobi Peace Centre",
+        UNIVERSITY,
+        4,
+    ),
+    _city("Melbourne", "AU", "Victoria", 5_078_000, "en", "Melbourne Multicultural Hub", NGO, 2),
+)
+WITHDRAWN_CITY = _city(
+    "New York", "US", "New York", 8_336_000, "en", "Queens Public Conversations", NGO, 3
 )
 
-REVIEWERS = (
-    ("Amina Diallo", "amina.diallo@demo.dialoguecafe.org", ["SN"], ["en", "fr"], "Africa"),
+# The open call: one city has submitted, three are drafting (sections filled up to `upto`).
+OPEN_SUBMITTED = _city(
+    "Kyoto", "JP", "Kyoto Prefecture", 1_464_000, "en", "Kyoto Interfaith Network", NGO, 4
+)
+OPEN_DRAFTS = (
     (
+        _city(
+            "Marseille",
+            "FR",
+            "Provence-Alpes-Côte d'Azur",
+            873_000,
+            "fr",
+            "Maison des Cultures du Port",
+            CULTURAL,
+            4,
+        ),
+        "programme",
+    ),
+    (
+        _city(
+            "Montréal",
+            "CA",
+            "Quebec",
+            1_762_000,
+            "fr",
+            "Carrefour interculturel de Montréal",
+            NGO,
+            4,
+        ),
+        "partners",
+    ),
+    (_city("Dakar", "SN", "Dakar Region", 1_438_000, "fr", "Forum Civil de Dakar", NGO, 3), "city"),
+)
+
+
+@dataclass(frozen=True)
+class DemoReviewer:
+    name: str
+    email: str
+    countries: list[str]
+    languages: list[str]
+    region: str
+    cities: list[str] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)
+    expertise: str = ""
+
+
+REVIEWERS = (
+    DemoReviewer(
+        "Amina Diallo",
+        f"amina.diallo@{EMAIL_DOMAIN}",
+        ["SN"],
+        ["en", "fr"],
+        "Africa",
+        # She sits on the board of the Lagos partner: a conflict the app finds by itself.
+        organisations=["Lagos Cultural Exchange Foundation"],
+        expertise="Community media and intercultural festivals in West Africa.",
+    ),
+    DemoReviewer(
         "Carlos Mendes",
-        "carlos.mendes@demo.dialoguecafe.org",
+        f"carlos.mendes@{EMAIL_DOMAIN}",
         ["BR"],
         ["pt", "es", "en"],
         "South America",
+        expertise="Urban policy and participatory budgeting.",
     ),
-    ("Hannah Weber", "hannah.weber@demo.dialoguecafe.org", ["DE"], ["en", "fr"], "Europe"),
-    ("Kenji Sato", "kenji.sato@demo.dialoguecafe.org", ["JP"], ["en"], "Asia"),
+    DemoReviewer(
+        "Hannah Weber",
+        f"hannah.weber@{EMAIL_DOMAIN}",
+        ["DE"],
+        ["en", "fr"],
+        "Europe",
+        cities=["Duisburg"],
+        expertise="Integration programmes of German and French cities.",
+    ),
+    DemoReviewer(
+        "Kenji Sato",
+        f"kenji.sato@{EMAIL_DOMAIN}",
+        ["JP"],
+        ["en"],
+        "Asia",
+        expertise="Videoconferencing for education; peace studies.",
+    ),
 )
+# A conflict no rule can see, declared by the reviewer.
+DECLARED_CONFLICT = ("Kenji Sato", "Melbourne", "I advised the Melbourne partner in 2024.")
+
+# How far each review of the call in review gets: most submitted, a few drafts, a few not
+# started, so the dashboard shows progress and a reviewer has something left to do.
+PENDING_DRAFT = {("Turin", 1), ("Nairobi", 0), ("Istanbul", 1)}
+PENDING_UNTOUCHED = {("Cardiff", 1), ("Melbourne", 1), ("Mexico City", 1)}
+
+COMMENTS = {
+    5: "An outstanding proposal: committed partners, a ready venue and a clear first year.",
+    4: "Strong partners and a convincing programme; the venue plan needs a little more detail.",
+    3: "A sound idea; the funding after the first year is not yet secured.",
+    2: "Promising partners, but the venue and the technical set-up are still open questions.",
+}
+RECOMMENDATIONS = {
+    5: Recommendation.STRONGLY_SUPPORT,
+    4: Recommendation.SUPPORT,
+    3: Recommendation.NEUTRAL,
+    2: Recommendation.DO_NOT_SUPPORT,
+}
+
+
+# --- people ---------------------------------------------------------------------------------
 
 
 def _user(email: str, name: str, roles: tuple[Role, ...], locale: str = "en") -> tuple[User, bool]:
@@ -213,172 +292,295 @@ def _user(email: str, name: str, roles: tuple[Role, ...], locale: str = "en") ->
     return user, True
 
 
-def _narratives(call: Call, city: DemoCity) -> dict[str, str]:
-    return {
-        criterion.key: (
-            f"{city.city} answers on {criterion.name.lower()}: our partners at {city.partner} "
-            f"have run community conversations for years. {criterion.guidance} In {city.city}, "
-            "we would start with monthly conversations between young people, faith leaders and "
-            "newcomers, and link with partner cafés abroad."
+def _reviewers(admin: User) -> dict[str, User]:
+    reviewers = {}
+    for spec in REVIEWERS:
+        reviewer, created = _user(spec.email, spec.name, (Role.REVIEWER,))
+        if created:
+            review_services.update_reviewer_profile(
+                actor=admin,
+                reviewer=reviewer,
+                countries=spec.countries,
+                cities=spec.cities,
+                organisations=spec.organisations,
+                email_domains=[],
+                languages=spec.languages,
+                region=spec.region,
+                expertise=spec.expertise,
+                max_proposals=12,
+            )
+        reviewers[spec.name] = reviewer
+    return reviewers
+
+
+def _city_user(city: DemoCity) -> User:
+    # Interface languages are those with a catalogue: a Portuguese-writing city reads English.
+    locale = "fr" if city.language == "fr" else "en"
+    return _user(city.email, f"{city.city} city office", (Role.APPLICANT,), locale)[0]
+
+
+# --- calls ----------------------------------------------------------------------------------
+
+
+def _new_call(admin: User, *, slug: str, title: str, opens_in: int, closes_in: int) -> Call:
+    now = utcnow().replace(second=0, microsecond=0)
+    call = call_services.create_call(
+        actor=admin,
+        slug=slug,
+        title=title,
+        description=DESCRIPTION,
+        opens_at=now + timedelta(days=opens_in),
+        closes_at=now + timedelta(days=closes_in),
+        review_deadline=now + timedelta(days=closes_in + 30),
+        languages=["en", "fr", "es", "pt"],
+        grace_minutes=15,
+        reviews_per_proposal=2,
+    )
+    for text, explanation in ELIGIBILITY:
+        call_services.add_eligibility_question(
+            actor=admin, call=call, text=text, explanation=explanation
+        )
+    call_services.open_call(actor=admin, call=call)
+    return call
+
+
+# --- proposals, as a city fills them in -----------------------------------------------------
+
+
+def _section_values(call: Call, city: DemoCity, owner: User) -> dict[str, dict[str, Any]]:
+    """What the city types in each section of the form."""
+    narratives = {
+        narrative_field_name(criterion.key): (
+            f"{city.city} on {criterion.name.lower()}: with {city.partner} we have run "
+            "community conversations for years. We would start with monthly conversations "
+            "between young people, faith leaders and newcomers, and link with partner cafés "
+            "abroad."
         )
         for criterion in call.criteria
     }
-
-
-def _proposal(call: Call, owner: User, city: DemoCity) -> Proposal:
-    now = utcnow()
-    proposal = Proposal(
-        call_id=call.id,
-        owner_id=owner.id,
-        state=city.state,
-        city=city.city,
-        country_code=city.country_code,
-        region=city.region,
-        continent=city.continent,
-        population=city.population,
-        organisation=f"City of {city.city}",
-        contact_name=owner.name,
-        contact_email=owner.email,
-        language=city.language,
-        answers={
-            "narratives": _narratives(call, city),
-            "venue": {"address": f"Central Library, {city.city}", "floor_area_m2": 70},
-            "technical": {"broadband": True, "video_wall_room": True, "staff": True},
-            "programme": {"link_cities": "Lisbon, Toronto, Beirut"},
-            "funding": {"plan": "Co-funded by the city and the partner for three years."},
+    return {
+        "city": {
+            "city": city.city,
+            "country_code": city.country_code,
+            "region": city.region,
+            "population": city.population,
+            "language": city.language,
         },
-        partners=[
-            Partner(
-                organisation=city.partner,
-                kind=PartnerKind.NGO,
-                offers_people=True,
-                offers_space=True,
-                offers_networks=True,
-            ),
-        ],
+        "organisation": {
+            "organisation": f"City of {city.city}",
+            "contact_name": owner.name,
+            "contact_role": "Head of intercultural affairs",
+            "contact_email": owner.email,
+            "contact_phone": "+1 555 0100",
+        },
+        "venue": {
+            "address": f"Central Library, {city.city}",
+            "accessibility": "Step-free entrance, lift to every floor, public transport at 100 m.",
+            "opening_hours": "Tuesday to Sunday, 10:00-22:00",
+            "floor_area": 70,
+        },
+        "technical": {
+            "broadband": "yes",
+            "video_wall_room": "yes" if city.strength >= 3 else "planned",
+            "staff": "planned",
+            "technical_notes": "",
+        },
+        NARRATIVES: narratives,
+        "programme": {
+            "programme_ideas": "A first conversation between young people of three cities.",
+            "linked_cities": "Lisbon, Toronto and Beirut: cities with large newcomer "
+            "communities of their own.",
+        },
+        "funding": {
+            "funding": "Co-funded by the city and the partner for three years.",
+            "sustainability": "A five-year agreement with the partner and the university.",
+        },
+    }
+
+
+def _partners(city: DemoCity) -> list[dict[str, Any]]:
+    return [
+        {
+            "organisation": city.partner,
+            "kind": city.partner_kind.value,
+            "offers_people": True,
+            "offers_space": True,
+            "offers_networks": True,
+            "email_domain": "",
+            "description": f"Runs community conversations across {city.city}.",
+        }
+    ]
+
+
+def _fill(call: Call, city: DemoCity, *, upto: str | None = None) -> Proposal:
+    """Start the city's proposal and save its sections in order (all, or up to `upto`)."""
+    owner = _city_user(city)
+    eligibility = {
+        question.id: question.qualifying_answer for question in call.eligibility_questions
+    }
+    proposal, _created = proposal_services.start_proposal(
+        actor=owner, call=call, eligibility=eligibility
     )
-    if city.state != ProposalState.DRAFT:
-        proposal.submitted_at = now - timedelta(days=3)
-    if city.state == ProposalState.WITHDRAWN:
-        proposal.withdrawn_at = now - timedelta(days=1)
-        proposal.withdrawal_reason = "The venue is no longer available this year."
-    db.session.add(proposal)
-    db.session.flush()
-    if proposal.submitted_at:
-        db.session.add(
-            ProposalRevision(
-                proposal_id=proposal.id,
-                number=1,
-                submitted_at=proposal.submitted_at,
-                submitted_by_id=owner.id,
-                snapshot={"city": city.city, "answers": proposal.answers},
+    values = _section_values(call, city, owner)
+    for section in SECTIONS:
+        if section.key in values or section.key == "partners":
+            result = proposal_services.save_section(
+                actor=owner,
+                proposal=proposal,
+                section_key=section.key,
+                data=SectionInput(
+                    values=values.get(section.key, {}),
+                    partners=_partners(city) if section.key == "partners" else None,
+                ),
+                expected_version=proposal.version,
             )
-        )
+            if result.errors:  # the demo's own data must pass the form's checks
+                raise AssertionError(f"{city.city} {section.key}: {result.errors}")
+        if section.key == upto:
+            break
     return proposal
 
 
-def _reviews(call: Call, proposals: list[Proposal], reviewers: list[User]) -> None:
-    """Two reviewers per submitted proposal; most reviews submitted, some still drafts."""
-    rng = random.Random(2009)  # the year of the call; fixed so the demo is the same every time
-    for index, proposal in enumerate(p for p in proposals if p.state == ProposalState.SUBMITTED):
-        for offset in range(2):
-            reviewer = reviewers[(index + offset) % len(reviewers)]
-            submitted = (index + offset) % 4 != 3
-            assignment = Assignment(
-                proposal_id=proposal.id,
-                reviewer_id=reviewer.id,
-                state=AssignmentState.SUBMITTED if submitted else AssignmentState.IN_PROGRESS,
-                due_at=call.review_deadline,
-            )
-            db.session.add(assignment)
-            db.session.flush()
-            review = Review(
-                assignment_id=assignment.id,
-                state=ReviewState.SUBMITTED if submitted else ReviewState.DRAFT,
-                overall_comment="Strong partners; the venue plan needs detail.",
-                comment_for_applicant="Thank you: a thoughtful proposal.",
+def _submit(proposal: Proposal) -> None:
+    owner = db.session.get(User, proposal.owner_id)
+    proposal_services.submit_proposal(
+        actor=owner, proposal=proposal, expected_version=proposal.version
+    )
+
+
+# --- reviews --------------------------------------------------------------------------------
+
+
+def _conflicted_pairs(call: Call) -> set[tuple[int, int]]:
+    conflicts.detect_conflicts(call=call)
+    return set(
+        db.session.execute(
+            select(ConflictOfInterest.proposal_id, ConflictOfInterest.reviewer_id)
+            .join(Proposal, Proposal.id == ConflictOfInterest.proposal_id)
+            .where(Proposal.call_id == call.id, ConflictOfInterest.lifted_at.is_(None))
+        ).all()
+    )
+
+
+def _assign(admin: User, call: Call, proposals: dict[str, Proposal], reviewers: dict[str, User]):
+    """Two reviewers per proposal, in turn, never one in conflict with it."""
+    conflicted = _conflicted_pairs(call)
+    panel = list(reviewers.values())
+    loads = {r.id: 0 for r in panel}
+    pairs: list[tuple[int, int]] = []
+    for index, proposal in enumerate(proposals.values()):
+        # Start the turn at a different reviewer for each proposal, the least loaded first.
+        order = sorted(panel, key=lambda r: (loads[r.id], (panel.index(r) - index) % len(panel)))
+        chosen = [r for r in order if (proposal.id, r.id) not in conflicted][
+            : call.reviews_per_proposal
+        ]
+        for reviewer in chosen:
+            loads[reviewer.id] += 1
+            pairs.append((proposal.id, reviewer.id))
+    review_services.assign_pairs(actor=admin, call=call, pairs=pairs)
+
+
+def _review(call: Call, cities: dict[int, DemoCity], rng: random.Random) -> None:
+    """Each reviewer scores their proposals near the city's strength, as in `PENDING_*`."""
+    assignments = db.session.scalars(
+        select(Assignment)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(Proposal.call_id == call.id)
+        .order_by(Proposal.id, Assignment.id)
+    ).all()
+    seen: dict[int, int] = {}
+    for assignment in assignments:
+        city = cities[assignment.proposal_id]
+        position = seen.setdefault(assignment.proposal_id, 0)
+        seen[assignment.proposal_id] += 1
+        if (city.city, position) in PENDING_UNTOUCHED:
+            continue
+        reviewer = db.session.get(User, assignment.reviewer_id)
+        strength = city.strength
+        scores = {
+            criterion.key: str(max(1, min(5, strength + rng.choice((-1, 0, 0, 1)))))
+            for criterion in call.criteria
+        }
+        draft = (city.city, position) in PENDING_DRAFT
+        review_services.save_review(
+            actor=reviewer,
+            assignment=assignment,
+            data=review_services.ReviewInput(
+                scores=scores,
+                overall_comment=COMMENTS[strength],
+                comment_for_applicant="Thank you for a thoughtful proposal.",
                 comment_shareable=True,
-                recommendation=Recommendation.SUPPORT if submitted else None,
-                confidence=rng.randint(2, 5),
-                submitted_at=utcnow() if submitted else None,
-            )
-            review.scores = [
-                Score(
-                    criterion_id=criterion.id,
-                    scale_min=criterion.scale_min,
-                    scale_max=criterion.scale_max,
-                    value=float(rng.randint(int(criterion.scale_min), int(criterion.scale_max))),
-                    comment="",
-                )
-                for criterion in call.criteria
-            ]
-            db.session.add(review)
+                recommendation=None if draft else RECOMMENDATIONS[strength].value,
+                confidence=None if draft else rng.randint(3, 5),
+            ),
+            submit=not draft,
+        )
+
+
+def _seed_review_call(admin: User, reviewers: dict[str, User]) -> Call:
+    call = _new_call(
+        admin,
+        slug=REVIEW_SLUG,
+        title="Dialogue Café — Call for Interest to Cities, 2025 round",
+        opens_in=-90,
+        closes_in=1,
+    )
+    proposals = {}
+    for city in REVIEW_CITIES:
+        proposals[city.city] = _fill(call, city)
+        _submit(proposals[city.city])
+    withdrawn = _fill(call, WITHDRAWN_CITY)
+    _submit(withdrawn)
+    proposal_services.withdraw_proposal(
+        actor=db.session.get(User, withdrawn.owner_id),
+        proposal=withdrawn,
+        reason="The venue is no longer available this year.",
+    )
+    name, city_name, reason = DECLARED_CONFLICT
+    conflicts.declare_conflict(actor=reviewers[name], proposal=proposals[city_name], reason=reason)
+    # Closed by hand a day early: the call records the moment, as an organiser's click would.
+    call_services.close_call(actor=admin, call=call)
+    call_services.start_review(actor=admin, call=call)
+    _assign(admin, call, proposals, reviewers)
+    db.session.flush()
+    cities = {proposals[city.city].id: city for city in REVIEW_CITIES}
+    # The year of the announcement: fixed, so the demo scores the same every time.
+    _review(call, cities, random.Random(2009))
+    return call
+
+
+def _seed_open_call(admin: User) -> Call:
+    call = _new_call(
+        admin,
+        slug=DEMO_SLUG,
+        title="Dialogue Café — Call for Interest to Cities",
+        opens_in=-14,
+        closes_in=30,
+    )
+    _submit(_fill(call, OPEN_SUBMITTED))
+    for city, upto in OPEN_DRAFTS:
+        _fill(call, city, upto=upto)
+    return call
 
 
 def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
     """Create the demo once. Returns (created, [(role, email, password)])."""
-    logins: list[tuple[str, str, str]] = []
     admin, _ = _user(ADMIN_EMAIL, "Demo Administrator", (Role.ADMINISTRATOR,))
-    logins.append(("administrator", admin.email, DEMO_PASSWORD))
-    reviewers = []
-    for name, email, countries, languages, region in REVIEWERS:
-        reviewer, created = _user(email, name, (Role.REVIEWER,))
-        if created:
-            db.session.add(
-                ReviewerProfile(
-                    user_id=reviewer.id,
-                    countries=countries,
-                    languages=languages,
-                    region=region,
-                    max_proposals=12,
-                )
-            )
-        reviewers.append(reviewer)
-        logins.append(("reviewer", email, DEMO_PASSWORD))
-
-    call = db.session.scalar(select(Call).where(Call.slug == DEMO_SLUG))
-    created_call = call is None
-    if created_call:
-        now = utcnow().replace(second=0, microsecond=0)
-        call = create_call(
-            actor=admin,
-            slug=DEMO_SLUG,
-            title="Dialogue Café — Call for Interest to Cities",
-            description=DESCRIPTION,
-            opens_at=now - timedelta(days=14),
-            closes_at=now + timedelta(days=30),
-            review_deadline=now + timedelta(days=60),
-            languages=["en", "fr", "es", "pt"],
-            grace_minutes=15,
-        )
-        call.state = CallState.OPEN
-        call.eligibility_questions = [
-            EligibilityQuestion(
-                position=0,
-                text="Are you applying for, or with the support of, a city or local government?",
-                qualifying_answer=True,
-                explanation="This call is addressed to cities and local governments. A partner "
-                "organisation may apply with a letter of support from its city.",
-            ),
-            EligibilityQuestion(
-                position=1,
-                text="Can you offer a space of about 60–80 m² that is open to the public?",
-                qualifying_answer=True,
-                explanation="A Dialogue Café needs an open, accessible space for its "
-                "video wall and its visitors.",
-            ),
-        ]
-        db.session.flush()
-
-    proposals = []
-    for city in CITIES:
-        email = f"{city.city.lower().replace(' ', '.').replace('ã', 'a')}@demo.dialoguecafe.org"
-        owner, _ = _user(email, f"{city.city} city office", (Role.APPLICANT,), city.language)
-        logins.append(("city", email, DEMO_PASSWORD))
-        if created_call:
-            proposals.append(_proposal(call, owner, city))
-    if created_call:
-        db.session.flush()
-        _reviews(call, proposals, reviewers)
+    reviewers = _reviewers(admin)
+    created = False
+    # The call in review first: its cities then apply to the open call as newcomers would.
+    if db.session.scalar(select(Call.id).where(Call.slug == REVIEW_SLUG)) is None:
+        _seed_review_call(admin, reviewers)
+        created = True
+    if db.session.scalar(select(Call.id).where(Call.slug == DEMO_SLUG)) is None:
+        _seed_open_call(admin)
+        created = True
     db.session.flush()
-    return created_call, logins
+    logins = [("administrator", admin.email, DEMO_PASSWORD)]
+    logins += [("reviewer", reviewer.email, DEMO_PASSWORD) for reviewer in reviewers.values()]
+    cities = (*REVIEW_CITIES, WITHDRAWN_CITY, OPEN_SUBMITTED, *(c for c, _upto in OPEN_DRAFTS))
+    existing = set(
+        db.session.scalars(select(User.email).where(User.email.like(f"%@{EMAIL_DOMAIN}")))
+    )
+    logins += [("city", c.email, DEMO_PASSWORD) for c in cities if c.email in existing]
+    return created, logins
