@@ -91,17 +91,42 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     if not _is_sqlite(dbapi_connection):
         return
     # Let SQLAlchemy, not the sqlite3 module, begin transactions, so SAVEPOINT works
-    # (SQLAlchemy's documented recipe for pysqlite).
+    # (SQLAlchemy's documented recipe for pysqlite); _begin_sqlite_writes says when.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # SQLite ignores foreign keys (and so our score-in-range rule) unless asked.
     cursor.execute("PRAGMA foreign_keys=ON")
+    # A writer waits up to 5 s for the one ahead of it instead of failing at once.
     cursor.execute("PRAGMA busy_timeout=5000")
+    # WAL: readers and the one writer never wait for each other, so a page (or a progress
+    # bar) reads while a save or a job writes. An in-memory database keeps its own mode.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
-@event.listens_for(Engine, "begin")
-def _begin_sqlite(connection) -> None:
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+# Statements that never start SQLite's transaction (PRAGMA foreign_keys is ignored inside one).
+_READ_ONLY_STATEMENTS = ("SELECT", "PRAGMA", "EXPLAIN")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _begin_sqlite_writes(conn, cursor, statement, parameters, context, executemany) -> None:
+    """On SQLite, BEGIN IMMEDIATE just before a transaction's first write (or SELECT ... FOR
+    UPDATE, or SAVEPOINT); reads before it run on their own, each seeing the latest commit.
+
+    A plain BEGIN would start a read snapshot that must later be upgraded to write, and SQLite
+    refuses that upgrade at once, without the busy timeout, when another connection writes
+    or has written since ("database is locked"): two autosaves of one section, or a job and
+    its progress reporter. BEGIN IMMEDIATE takes the single write lock first, so writers
+    queue behind the busy timeout and then read what the one before them committed. This is
+    PostgreSQL's default behaviour too (READ COMMITTED reads, FOR UPDATE taking turns), which
+    the code is written for; PostgreSQL never reaches this function.
+    """
+    if conn.dialect.name != "sqlite" or cursor.connection.in_transaction:
+        return
+    compiled = context.compiled if context is not None else None
+    locks = (
+        compiled is not None and getattr(compiled.statement, "_for_update_arg", None) is not None
+    )
+    if not locks and statement.lstrip()[:7].upper().startswith(_READ_ONLY_STATEMENTS):
+        return
+    cursor.execute("BEGIN IMMEDIATE")

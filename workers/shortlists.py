@@ -12,7 +12,7 @@ from celery import shared_task
 
 from app.extensions import db
 from app.jobs.models import Job
-from app.jobs.services import FINISHED_STATES, mark_running
+from app.jobs.services import FINISHED_STATES, mark_running, progress_reporter
 from app.shortlists import services
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def _run(job_id: int, work) -> None:
     if job is None:
         return
     try:
-        work(job=job, progress=services.progress_reporter(job.id))
+        work(job=job, progress=progress_reporter(job.id))
         db.session.commit()
     except Exception as error:
         _stopped(job_id, error)

@@ -7,18 +7,27 @@ over again when the broker did not take it.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.db import utcnow
 from app.extensions import db
 from app.jobs import enqueue_after_commit
 from app.jobs.models import Job, JobState
+
+log = logging.getLogger(__name__)
+
+# progress(done, total, message=""): what a long service tells its job as it goes.
+Progress = Callable[[int, int, str], None]
 
 # Where start_job keeps the task's name among the parameters, for the re-dispatcher.
 TASK_PARAMETER = "_task_name"
@@ -56,6 +65,35 @@ def report_progress(job: Job, *, done: int, total: int, message: str = "") -> No
     job.progress = max(0, min(100, int(100 * done / total))) if total else 0
     if message:
         job.message = message
+
+
+def progress_reporter(job_id: int) -> Progress:
+    """progress(done, total, message=""): the job's progress, committed at once in its own
+    short transaction, so that the progress bar sees it while the job's own transaction (and
+    any streaming cursor in it) stays open. Best effort: a failure to report never fails the
+    job; it is logged.
+    """
+    # The reporter's session binds to what the job's session is bound to: the engine, so a
+    # connection of its own that commits (SQLite file or PostgreSQL; app/db.py lets the two
+    # take turns on SQLite); or, in a test, the test's connection, where it writes in a
+    # savepoint (a second connection could not even see the test's uncommitted job).
+    bind = db.session.get_bind()
+
+    def report(done: int, total: int, message: str = "") -> None:
+        try:
+            with (
+                Session(bind=bind, join_transaction_mode="create_savepoint") as session,
+                session.begin(),
+            ):
+                job = session.get(Job, job_id)
+                if job is None:
+                    log.warning("no job %s to record progress of", job_id)
+                    return
+                report_progress(job, done=done, total=total, message=message)
+        except SQLAlchemyError:
+            log.warning("could not record progress of job %s", job_id, exc_info=True)
+
+    return report
 
 
 def finish_job(

@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,6 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
 from app.accounts.models import User
@@ -30,9 +27,9 @@ from app.extensions import db
 from app.jobs.models import Job
 from app.jobs.services import (
     FINISHED_STATES,
+    Progress,
     fail_job,
     finish_job,
-    report_progress,
     result_file,
     start_job,
 )
@@ -61,9 +58,6 @@ EXPORT_JOB_KIND = "call_export"
 EDITABLE_STATES = (ShortlistState.COMPILED, ShortlistState.ADJUSTED)
 CLOSED_CALL_STATES = (CallState.CLOSED, CallState.IN_REVIEW)
 DECIDED_CALL_STATES = (CallState.DECIDED, CallState.ARCHIVED)
-
-Progress = Callable[[int, int, str], None]
-
 
 # --- parameters -----------------------------------------------------------------------------
 
@@ -123,26 +117,6 @@ def candidates_from(ranking, group_by: str) -> list[Candidate]:
 
 
 # --- progress -------------------------------------------------------------------------------
-
-
-def progress_reporter(job_id: int) -> Progress:
-    """Progress written in its own short transaction, so that the bar moves while the job's
-    own transaction (and any streaming cursor in it) stays open. Best effort: a failure to
-    report never fails the job."""
-    engine = db.engine
-    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
-        return lambda done, total, message="": None
-
-    def report(done: int, total: int, message: str = "") -> None:
-        try:
-            with Session(engine) as session, session.begin():
-                job = session.get(Job, job_id)
-                if job is not None:
-                    report_progress(job, done=done, total=total, message=message)
-        except SQLAlchemyError:
-            log.warning("could not record progress of job %s", job_id, exc_info=True)
-
-    return report
 
 
 def _report(progress: Progress | None, done: int, total: int, message: str) -> None:

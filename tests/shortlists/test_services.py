@@ -305,25 +305,3 @@ def test_compiling_reports_its_progress_step_by_step(admin, scored):
     )
     assert seen == [(1, 4), (2, 4), (3, 4)]
     assert (job_of(shortlist).state, job_of(shortlist).progress) == (JobState.SUCCEEDED, 100)
-
-
-@pytest.mark.postgres
-def test_progress_is_written_in_its_own_transaction_so_the_bar_moves(app_context, admin):
-    """The reporter commits on its own connection: another session sees it at once."""
-    from sqlalchemy.orm import Session
-
-    from app.jobs.models import Job
-
-    with Session(db.engine) as outside, outside.begin():
-        job = Job(kind="shortlist_compile", parameters={})
-        outside.add(job)
-        outside.flush()
-        job_id = job.id
-    try:
-        services.progress_reporter(job_id)(3, 4, "Writing the result")
-        with Session(db.engine) as reader:
-            seen = reader.get(Job, job_id)
-            assert (seen.progress, seen.message) == (75, "Writing the result")
-    finally:
-        with Session(db.engine) as outside, outside.begin():
-            outside.delete(outside.get(Job, job_id))
