@@ -107,6 +107,19 @@ def proposal_for_admin(proposal_id: int) -> Proposal | None:
     )
 
 
+def proposals_for_dossier(proposal_ids: list[int]) -> list[Proposal]:
+    """The shortlisted proposals with their partners and files, for the PDF dossier."""
+    if not proposal_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Proposal)
+            .where(Proposal.id.in_(proposal_ids))
+            .options(selectinload(Proposal.partners), selectinload(Proposal.attachments))
+        )
+    )
+
+
 def audit_history(proposal_id: int) -> list[tuple[AuditEntry, str | None]]:
     """The proposal's audit entries, oldest first, each with the acting person's name."""
     rows = db.session.execute(

@@ -30,14 +30,22 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape as xml_escape
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from app.calls.forms import PROPOSAL_STATE_LABELS
 from app.calls.models import Call, Criterion
 from app.db import utcnow
 from app.extensions import db
+from app.proposals import queries as proposal_queries
+from app.proposals.continents import CONTINENT_LABELS
+from app.proposals.countries import country_name
+from app.proposals.presenting import PresentedProposal, present_proposal, yes_no
+from app.reviews.forms import RECOMMENDATION_LABELS
 from app.reviews.numbers import TOTAL_LABEL, describe_spread, format_score
 from app.shortlists import queries
-from app.shortlists.models import Shortlist
+from app.shortlists.models import Shortlist, ShortlistState
 from app.shortlists.scoring import Ranking, ScoringOptions, rank_proposals, scale_of
 from app.shortlists.solver import Reason, describe
 
@@ -121,6 +129,28 @@ def _csv_value(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     return csv_encode(str(value))
+
+
+# --- words for people ---------------------------------------------------------------------
+# CSV, XLSX and the PDF are read by people: stored codes (a state, a recommendation, a
+# continent key, True/False) are written as the pages write them. JSON keeps the codes.
+
+SHORTLIST_STATE_LABELS = {
+    ShortlistState.COMPILING: _l("Compiling"),
+    ShortlistState.COMPILED: _l("Compiled"),
+    ShortlistState.ADJUSTED: _l("Adjusted"),
+    ShortlistState.PUBLISHED: _l("Published"),
+    ShortlistState.FAILED: _l("No result"),
+}
+
+
+def _label(labels: dict, value: Any) -> str:
+    value = _plain(value)
+    return "" if value is None or value == "" else str(labels.get(value, value))
+
+
+def _country(code: str | None) -> str:
+    return country_name(code, str(get_locale() or "en"))
 
 
 # --- the data -----------------------------------------------------------------------------
@@ -251,8 +281,21 @@ def iter_csv(call: Call, *, progress: Progress | None = None, **_kwargs) -> Iter
     """UTF-8 with a byte order mark (so spreadsheets pick the encoding), one row per review."""
     data = ExportData(call)
     total = data.total_reviews() if progress else 0
-    lines = ["\ufeff", csv_record(data.review_columns())]
+    columns = data.review_columns()
+    at = {name: index for index, name in enumerate(columns)}
+    country_at = at["country_code"] + 1
+    worded = [
+        (at["continent"], CONTINENT_LABELS),
+        (at["proposal_state"], PROPOSAL_STATE_LABELS),
+        (at["recommendation"], RECOMMENDATION_LABELS),
+    ]
+    shareable = at["comment_shareable"]
+    lines = ["\ufeff", csv_record([*columns[:country_at], "country", *columns[country_at:]])]
     for done, row in enumerate(data.review_rows(), start=1):
+        for index, labels in worded:
+            row[index] = _label(labels, row[index])
+        row[shareable] = yes_no(row[shareable])
+        row.insert(country_at, _country(row[country_at - 1]))
         lines.append(csv_record(row))
         if done % 200 == 0:
             yield "".join(lines).encode("utf-8")
@@ -387,14 +430,14 @@ def write_xlsx(
         Alignment(wrap_text=True, vertical="top"),
     )
     criteria = data.criteria
-    yes_no = {True: _("yes"), False: _("no")}
+    shortlisted = {True: yes_no(True), False: yes_no(False)}
     ranking = _Sheet(
         workbook,
         _("Ranking"),
         [
             (_("Rank"), 7),
             (_("City"), 22),
-            (_("Country"), 9),
+            (_("Country"), 18),
             (_("Continent"), 15),
             (_("Region"), 18),
             (_("State"), 14),
@@ -416,10 +459,10 @@ def write_xlsx(
             [
                 row["rank"],
                 row["city"],
-                row["country_code"],
-                row["continent"],
+                _country(row["country_code"]),
+                _label(CONTINENT_LABELS, row["continent"]),
                 row["region"],
-                row["state"],
+                _label(PROPOSAL_STATE_LABELS, row["state"]),
                 row["score"],
                 row["total"],
                 row["total_calibrated"],
@@ -427,7 +470,7 @@ def write_xlsx(
                 row["reviews_submitted"],
                 row["reviews_missing"],
                 *[row["criteria"][c.key] for c in criteria],
-                yes_no.get(row["in_shortlist"], ""),
+                shortlisted.get(row["in_shortlist"], ""),
                 row["why"],
                 row["adjustment_reason"],
             ]
@@ -438,7 +481,7 @@ def write_xlsx(
         [
             (_("Rank"), 7),
             (_("City"), 22),
-            (_("Country"), 9),
+            (_("Country"), 18),
             (_("Reviewer"), 22),
             (_("Submitted (UTC)"), 18),
             (_("Recommendation"), 16),
@@ -471,10 +514,10 @@ def write_xlsx(
             [
                 row[at["proposal_rank"]],
                 row[at["city"]],
-                row[at["country_code"]],
+                _country(row[at["country_code"]]),
                 row[at["reviewer_name"]],
                 row[at["submitted_at"]],
-                row[at["recommendation"]],
+                _label(RECOMMENDATION_LABELS, row[at["recommendation"]]),
                 row[at["confidence"]],
                 _round(row[at["review_total"]], 2),
                 *row[first_score:first_comment],
@@ -487,7 +530,7 @@ def write_xlsx(
                 row[at["reviewer_name"]],
                 row[at["overall_comment"]],
                 row[at["comment_for_applicant"]],
-                yes_no[bool(row[at["comment_shareable"]])],
+                shortlisted[bool(row[at["comment_shareable"]])],
                 *row[first_comment : first_comment + len(criteria)],
             ]
         )
@@ -577,7 +620,15 @@ def write_pdf(
 
     data = ExportData(call, shortlist=shortlist)
     rows = [row for row in queries.shortlist_rows(shortlist.id) if row.included]
-    details = queries.dossier_details([row.proposal_id for row in rows])
+    # The organisers' reading of each proposal, as on its page (app.proposals.presenting).
+    presented = {
+        proposal.id: present_proposal(
+            proposal,
+            call,
+            attachments=[a for a in proposal.attachments if a.deleted_at is None],
+        )
+        for proposal in proposal_queries.proposals_for_dossier([row.proposal_id for row in rows])
+    }
     reviews = queries.dossier_reviews(call.id, [row.proposal_id for row in rows])
 
     story: list = [
@@ -588,7 +639,7 @@ def write_pdf(
                 _(
                     "Shortlist %(id)s (%(state)s), %(count)s cities. Generated %(when)s UTC.",
                     id=shortlist.id,
-                    state=shortlist.state.value,
+                    state=_label(SHORTLIST_STATE_LABELS, shortlist.state),
                     count=len(rows),
                     when=utcnow().strftime("%Y-%m-%d %H:%M"),
                 )
@@ -604,8 +655,8 @@ def write_pdf(
             [
                 str(row.rank),
                 Paragraph(_text(row.city), small),
-                row.country_code or "",
-                Paragraph(_text(row.continent or ""), small),
+                Paragraph(_text(_country(row.country_code)), small),
+                Paragraph(_text(_label(CONTINENT_LABELS, row.continent)), small),
                 format_score(row.score),
                 str(proposal.reviews_submitted if proposal else 0),
             ]
@@ -614,36 +665,16 @@ def write_pdf(
 
     for done, row in enumerate(rows, start=1):
         proposal = data.by_proposal.get(row.proposal_id)
-        detail = details.get(row.proposal_id)
+        reading = presented.get(row.proposal_id)
+        title = reading.title if reading and reading.title else row.city
         story += [
             PageBreak(),
-            Paragraph(_text(f"{row.rank}. {row.city} ({row.country_code or '-'})"), h2),
+            Paragraph(_text(f"{row.rank}. {title}"), h2),
             Paragraph(_text(describe(Reason.from_json(row.why))), body),
         ]
         if row.adjustment_reason:
             story.append(
                 Paragraph(_text(_("Adjusted: %(reason)s", reason=row.adjustment_reason)), body)
-            )
-        if detail is not None:
-            facts = [
-                (_("Organisation"), detail.organisation),
-                (_("Population"), f"{detail.population:,}" if detail.population else ""),
-                (_("Continent / region"), f"{detail.continent or ''} / {detail.region}"),
-                (_("Language"), detail.language),
-                (_("Contact"), f"{detail.contact_name} <{detail.contact_email}>"),
-            ]
-            story.append(
-                Table(
-                    [[label, Paragraph(_text(value), small)] for label, value in facts],
-                    colWidths=[4 * cm, 12 * cm],
-                    style=TableStyle(
-                        [
-                            ("FONTNAME", (0, 0), (-1, -1), regular),
-                            ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-                            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                        ]
-                    ),
-                )
             )
         scores = [[_("Criterion"), _("Weight"), _("Mean"), _("Scale")]]
         for criterion in data.criteria:
@@ -667,24 +698,8 @@ def write_pdf(
             ]
         )
         story += [Spacer(1, 0.3 * cm), Table(scores, repeatRows=1, style=table_style)]
-        narratives = ((detail.answers or {}).get("narratives") or {}) if detail else {}
-        for criterion in data.criteria:
-            answer = narratives.get(criterion.key)
-            if answer:
-                story += [Paragraph(_text(criterion.name), h3), Paragraph(_text(answer), body)]
-        for section, label in (
-            ("venue", _("Venue")),
-            ("programme", _("Programme")),
-            ("funding", _("Funding")),
-        ):
-            values = (detail.answers or {}).get(section) if detail else None
-            if isinstance(values, dict) and values:
-                lines = "<br/>".join(
-                    f"{_text(key.replace('_', ' '))}: {_text(value)}"
-                    for key, value in values.items()
-                    if not isinstance(value, (dict, list))
-                )
-                story += [Paragraph(_text(label), h3), Paragraph(lines, body)]
+        if reading is not None:
+            story += _dossier_sections(reading, body=body, small=small, heading=h3)
         city_reviews = reviews.get(row.proposal_id, [])
         if city_reviews:
             story.append(Paragraph(_text(_("Reviews")), h3))
@@ -692,7 +707,7 @@ def write_pdf(
             heading = _(
                 "Reviewer %(n)s: %(recommendation)s, confidence %(confidence)s",
                 n=number,
-                recommendation=_plain(review.recommendation) or "-",
+                recommendation=_label(RECOMMENDATION_LABELS, review.recommendation) or "-",
                 confidence=review.confidence or "-",
             )
             story.append(Paragraph(f"<b>{_text(heading)}</b>", body))
@@ -712,6 +727,53 @@ def write_pdf(
         bottomMargin=2 * cm,
     )
     document.build(story)
+
+
+def _dossier_sections(reading: PresentedProposal, *, body, small, heading) -> list:
+    """A proposal's answers in the dossier, labelled and worded as on its page."""
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    regular, _bold = _register_fonts()
+    short_style = TableStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), regular),
+            ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
+    story: list = []
+    for part in reading.sections:
+        if part.partners is not None:
+            lines = [
+                f"<b>{_text(card.title)}</b> ({_text(card.kind)})"
+                + (f": {_text('; '.join(card.offers))}" if card.offers else "")
+                + (f". {_text(card.description)}" if card.description else "")
+                for card in part.partners
+            ]
+        elif part.files is not None:
+            files = [_text(f"{file.name} ({file.kind}, {file.size})") for file in part.files]
+            lines = files or [_text(_("No files."))]
+        else:
+            lines = []
+        if lines:
+            story += [Paragraph(_text(part.title), heading), Paragraph("<br/>".join(lines), body)]
+            continue
+        short = [
+            [Paragraph(_text(a.label), small), Paragraph(_text(a.value or "—"), small)]
+            for a in part.answers
+            if not a.long
+        ]
+        long = [a for a in part.answers if a.long]
+        story.append(Paragraph(_text(part.title), heading))
+        if short:
+            story.append(Table(short, colWidths=[5 * cm, 11 * cm], style=short_style))
+        for answer in long:
+            story += [
+                Paragraph(f"<b>{_text(answer.label)}</b>", body),
+                Paragraph(_text(answer.value or "—"), body),
+            ]
+    return story
 
 
 def _fmt(value: float | None) -> str:
