@@ -178,6 +178,13 @@ def test_the_demo_obeys_every_rule_of_the_app(app_context):
         assert shortlist.state == ShortlistState.COMPILED, shortlist.message
         assert len(included) == parameters.size == 10
 
+    # The decisions speak a language the app has: Lisbon wrote in Portuguese, which has no
+    # catalogue, so its city reads English; Beirut wrote in French.
+    messages = shortlist_services.decision_messages(shortlist, include_comments=False)
+    locales = {message.city: message.locale for message in messages}
+    assert set(locales.values()) == {"en", "fr"}
+    assert (locales["Lisbon"], locales["Beirut"]) == ("en", "fr")
+
 
 def test_seeding_twice_creates_nothing_twice_and_prints_the_logins(app):
     with app.app_context():
