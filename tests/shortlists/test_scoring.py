@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from app.extensions import db
 from app.proposals.models import ProposalState
-from app.reviews.models import AssignmentState
+from app.reviews.models import AssignmentState, ConflictOfInterest, ConflictSource
 from app.shortlists.scoring import (
     ScoringOptions,
     calibrations_from_sums,
@@ -65,6 +65,29 @@ def test_only_submitted_reviews_of_submitted_proposals_count(app_context):
     assert ranking.proposals[0].total == pytest.approx(50.0)
     assert ranking.proposals[0].reviews_submitted == 1
     assert withdrawn.id not in ranking.by_id() and draft.id not in ranking.by_id()
+
+
+def test_a_review_counts_only_while_its_assignment_is_submitted_and_no_conflict_is_active(
+    app_context,
+):
+    scored = scored_call([city("Lisbon", "PT", "Europe", 5, 1)])
+    lisbon, harsh = scored.proposals[0], scored.reviews[1]
+    conflict = ConflictOfInterest(
+        reviewer_id=scored.reviewers[1].id,
+        proposal_id=lisbon.id,
+        source=ConflictSource.AUTOMATIC,
+        reason="Same country",
+    )
+    db.session.add(conflict)
+    db.session.flush()
+    alone = rank_proposals(scored.call).proposals[0]
+    assert (alone.total, alone.reviews_submitted, alone.spread) == (100.0, 1, None)
+    conflict.lifted_at, conflict.lifted_by_id = harsh.submitted_at, scored.reviewers[0].id
+    db.session.flush()
+    assert rank_proposals(scored.call).proposals[0].total == pytest.approx(50.0)
+    harsh.assignment.state, harsh.assignment.declined_reason = AssignmentState.RECUSED, "Advises"
+    db.session.flush()
+    assert rank_proposals(scored.call).proposals[0].total == pytest.approx(100.0)
 
 
 def test_median_takes_the_middle_review(app_context):
