@@ -416,6 +416,20 @@ def partner_format_error(row: Mapping[str, Any]) -> str | None:
     return None
 
 
+def unknown_partner_kinds(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Rows whose kind is none the form offers (a tampered request), by the kind's field id.
+
+    Checked before the rows are compared with the stored ones: comparing summarises them
+    (`partner_summary`), which reads the kind as a PartnerKind.
+    """
+    kinds = {kind.value for kind in PartnerKind}
+    return {
+        f"partners-{index}-kind": _("Please choose one of the options.")
+        for index, row in enumerate(rows)
+        if row.get("kind") and row["kind"] not in kinds and not partner_is_blank(row)
+    }
+
+
 def partner_is_blank(row: Mapping[str, Any]) -> bool:
     return not any((row.get(name) or "").strip() for name in PARTNER_TEXT_LIMITS) and not any(
         row.get(name) for name, _label in PARTNER_OFFERS

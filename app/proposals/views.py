@@ -27,7 +27,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.accounts.models import Role
 from app.calls.models import CallState
 from app.calls.services import ensure_accepting_proposals
-from app.errors import DomainError
+from app.core.forms import UNSTORABLE_MESSAGE, unstorable_fields
+from app.errors import DomainError, InvalidInput
 from app.extensions import db
 from app.proposals import presenting, queries, sections, services, storage
 from app.proposals.continents import CONTINENT_LABELS
@@ -239,6 +240,19 @@ def edit_section(proposal_id: int, section: str):
 def _save(proposal: Proposal, section: sections.Section, form):
     """Parse and save one section. Returns (result, errors) or raises a DomainError."""
     data, parse_errors = form.section_input()
+    if data.partners is not None:
+        # Partner rows are saved all or none: a row that cannot be stored keeps them all out,
+        # before they are compared with the stored ones.
+        refused = {
+            field_id: str(UNSTORABLE_MESSAGE)
+            for field_id in unstorable_fields(form)
+            if field_id.startswith("partners-")
+        }
+        refused.update(sections.unknown_partner_kinds(data.partners))
+        if refused:
+            raise InvalidInput(
+                _("Nothing was saved. Please correct the answers marked below."), fields=refused
+            )
     action = request.form.get("partner_action", "")
     if data.partners is not None and action.startswith("remove-"):
         index = action.removeprefix("remove-")
@@ -277,6 +291,8 @@ def save_section(proposal_id: int, section: str):
     except DomainError as refused:
         db.session.rollback()
         proposal = _own_proposal(proposal_id)
+        if isinstance(refused, InvalidInput):
+            form.attach_errors(refused.fields)
         return _render_section(
             proposal, current, form, status=refused.status_code, error=refused.message
         )
@@ -326,6 +342,10 @@ def autosave(proposal_id: int, section: str):
     if proposal is None or current is None or current.kind == sections.SectionKind.ATTACHMENTS:
         return _json_error(404, "not_found", _("There is no such proposal or section."))
     form = _form_for(proposal, current)
+    unstorable = unstorable_fields(form)
+    if unstorable:
+        # The page keeps the text and shows the message; the person removes the character.
+        return _json_error(422, "unstorable_character", str(UNSTORABLE_MESSAGE), fields=unstorable)
     try:
         result, errors = _save(proposal, current, form)
     except services.ProposalConflict as conflict:
@@ -339,7 +359,8 @@ def autosave(proposal_id: int, section: str):
         )
     except DomainError as refused:
         db.session.rollback()
-        return _json_error(refused.status_code, refused.code, refused.message)
+        fields = refused.fields if isinstance(refused, InvalidInput) else {}
+        return _json_error(refused.status_code, refused.code, refused.message, fields=fields)
     db.session.commit()
     return jsonify(
         version=result.version,

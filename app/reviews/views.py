@@ -16,6 +16,7 @@ from app.accounts.permissions import role_required
 from app.accounts.redirects import safe_next_url
 from app.calls.models import Call
 from app.core.actions import apply_and_redirect
+from app.core.forms import UNSTORABLE_MESSAGE, unstorable_fields
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
@@ -464,7 +465,9 @@ def set_conflict(proposal_id: int):
     form = SetConflictForm()
     back = url_for("reviews.proposal_reviewers", proposal_id=proposal.id)
     if not form.validate_on_submit():
-        flash(_("Choose a reviewer and give a reason."), "error")
+        # The reason itself may be what is refused (a character it cannot store): say so.
+        refused = UNSTORABLE_MESSAGE if unstorable_fields(form) else None
+        flash(refused or _("Choose a reviewer and give a reason."), "error")
         return redirect(back)
     reviewer = db.session.get(User, form.reviewer_id.data)
     if reviewer is None:
