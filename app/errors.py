@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -96,6 +98,27 @@ ERROR_CODES = {
 }
 
 
+# SQLite's primary result codes for "another connection holds the lock" (the extended codes,
+# such as SQLITE_BUSY_SNAPSHOT, keep them in their low byte).
+SQLITE_BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+BUSY_TITLE = _l("Too many changes at the same moment")
+BUSY_MESSAGE = _l(
+    "Other changes were being saved at the same moment, so yours was not saved. "
+    "Please go back and try again: your browser keeps what you typed."
+)
+
+
+def is_database_busy(error: BaseException) -> bool:
+    """SQLite's one writer was still busy after the busy timeout (app/db.py): the embedded
+    database's form of "someone else is changing this", never a fault of ours."""
+    original = getattr(error, "orig", None)
+    return (
+        isinstance(error, OperationalError)
+        and isinstance(original, sqlite3.OperationalError)
+        and (getattr(original, "sqlite_errorcode", 0) & 0xFF) in SQLITE_BUSY_CODES
+    )
+
+
 def wants_json() -> bool:
     if request.is_json or request.path.startswith("/api/"):
         return True
@@ -106,8 +129,10 @@ def wants_json() -> bool:
     )
 
 
-def error_response(status: int, message: str | None = None, code: str | None = None):
-    title = str(ERROR_TITLES.get(status, ERROR_TITLES[500]))
+def error_response(
+    status: int, message: str | None = None, code: str | None = None, title: str | None = None
+):
+    title = title or str(ERROR_TITLES.get(status, ERROR_TITLES[500]))
     code = code or ERROR_CODES.get(status, "error")
     if wants_json():
         return jsonify(error={"code": code, "message": message or title}), status
@@ -141,6 +166,11 @@ def register_error_handlers(app: Flask) -> None:
     def handle_unexpected_error(error: Exception):
         if isinstance(error, HTTPException):
             return handle_http_error(error)
+        if is_database_busy(error):
+            # Nothing was saved; the same request sent again in a moment succeeds.
+            log.warning("database busy on %s %s: %s", request.method, request.path, error.orig)
+            db.session.rollback()
+            return error_response(409, str(BUSY_MESSAGE), "busy", title=str(BUSY_TITLE))
         log.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return error_response(500)

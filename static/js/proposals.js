@@ -293,6 +293,8 @@
     var error = (data && data.error) || {};
     if (status === 401) { showExpired(error); return; }
     if (status === 400 && error.code === "csrf_expired") { checkSession(); return; }
+    // "busy": the embedded database was still writing someone else's change; send it again.
+    if (status === 409 && error.code === "busy") { retryLater(); return; }
     if (status === 409) { showConflict(error); return; }
     if (status >= 500 || status === 0 || status === 429) { retryLater(); return; }
     blocked = "refused";
