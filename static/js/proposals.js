@@ -195,6 +195,14 @@
       var mark = item.querySelector(".mark");
       if (mark) { mark.textContent = complete[key] ? "\u2713" : "\u25CB"; }
     });
+    // The folded list's one line ("Sections (3 of 9 done)") follows the marks.
+    var summary = document.querySelector(".section-menu summary[data-count-text]");
+    if (summary) {
+      var items = document.querySelectorAll(".section-nav li[data-section]");
+      var done = document.querySelectorAll(".section-nav li[data-section].is-complete");
+      summary.textContent = summary.getAttribute("data-count-text")
+        .replace("{done}", done.length).replace("{total}", items.length);
+    }
   }
 
   function schedule(delay) {

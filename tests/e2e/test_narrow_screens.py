@@ -1,0 +1,129 @@
+"""The city's form on a phone (390 x 844 CSS pixels) in headless Chromium.
+
+No page is wider than the screen (no sideways scrolling, even with long file names), and
+each page of the form shows its first field on the first screen: the list of sections is
+folded into one line above it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.conftest import TIMEOUT_MS, Server, embedded, keep_pages
+from tests.e2e.people import expect, register_and_log_in
+from tests.e2e.server import CALL_SLUG
+from tests.proposals.helpers import minimal_pdf
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+LONG_NAME = "Letter_of_support_from_the_Mayor_and_the_Regional_Council_of_Lisbon_2026.pdf"
+
+FIRST_FIELD = """() => {
+  const field = document.querySelector(
+    'main form select, main form textarea, main form input:not([type=hidden]):not([tabindex="-1"])'
+  );
+  return field ? field.getBoundingClientRect().top : null;
+}"""
+WIDER_THAN_SCREEN = """() => [...document.querySelectorAll('body *')]
+  .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .slice(0, 3)
+  .map((element) => element.tagName.toLowerCase() + '.' + element.className)"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, browser_available) -> Iterator[Server]:
+    yield from embedded(tmp_path_factory.mktemp("e2e-phone"))
+
+
+def _context(browser, request, viewport: dict):
+    context = browser.new_context(viewport=viewport, locale="en-GB", timezone_id="Europe/Lisbon")
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context
+    if getattr(request.node, "browser_test_failed", False):
+        keep_pages(context, request.node.name)
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, request):
+    yield from _context(browser, request, PHONE)
+
+
+@pytest.fixture
+def desktop(browser, request):
+    yield from _context(browser, request, {"width": 1280, "height": 800})
+
+
+def start_proposal(page, server: Server) -> None:
+    page.goto(f"{server.url}/calls/{CALL_SLUG}")
+    page.get_by_role("link", name="Apply for your city").first.click()
+    page.get_by_label("Yes").check()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/sections/city$"))
+
+
+def _measure(page) -> dict:
+    return {
+        "url": page.url,
+        "scroll_width": page.evaluate("document.documentElement.scrollWidth"),
+        "first_field_top": page.evaluate(FIRST_FIELD),
+        "too_wide": page.evaluate(WIDER_THAN_SCREEN),
+    }
+
+
+def test_every_page_of_the_form_fits_a_phone_with_its_first_field_on_screen(
+    phone, server, tmp_path
+):
+    page = phone.new_page()
+    register_and_log_in(page, server, name="Joana Lisboa", email="joana@lisboa.example")
+    start_proposal(page, server)
+
+    # Folded: one line says how far the city is; opened, it lists the sections.
+    menu = page.locator("details.section-menu")
+    expect(menu.locator("summary")).to_have_text(re.compile(r"^Sections \(\d of 9 done\)$"))
+    expect(menu.locator(".section-nav")).to_be_hidden()
+    menu.locator("summary").click()
+    expect(menu.get_by_role("link", name=re.compile("Venue"))).to_be_visible()
+    section_urls = [
+        server.url + href
+        for href in menu.locator(".section-nav a").evaluate_all(
+            "(links) => links.map((link) => link.getAttribute('href'))"
+        )
+        if "/sections/" in href
+    ]
+    assert len(section_urls) == 9
+
+    # Two files with long names: the table of files used to make the page 670 px wide.
+    attachments = next(url for url in section_urls if url.endswith("/attachments"))
+    page.goto(attachments)
+    letter = tmp_path / LONG_NAME
+    letter.write_bytes(minimal_pdf())
+    for _ in range(2):
+        page.set_input_files("#file", str(letter))
+        page.get_by_role("button", name="Upload").click()
+        expect(page.locator("table.attachments")).to_contain_text(LONG_NAME)
+
+    problems = []
+    for url in section_urls:
+        page.goto(url)
+        measured = _measure(page)
+        if measured["scroll_width"] > PHONE["width"]:
+            problems.append(f"{url} is {measured['scroll_width']} px wide: {measured['too_wide']}")
+        top = measured["first_field_top"]
+        if top is None or top >= PHONE["height"]:
+            problems.append(f"{url}: the first field starts at {top}, below the first screen")
+    assert not problems, "\n".join(problems)
+
+
+def test_on_a_wide_screen_the_sections_stay_listed_beside_the_form(desktop, server):
+    page = desktop.new_page()
+    register_and_log_in(page, server, name="Rita Faro", email="rita@faro.example")
+    start_proposal(page, server)
+
+    expect(page.locator("details.section-menu summary")).to_be_hidden()
+    expect(page.get_by_role("link", name=re.compile("Venue"))).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
