@@ -18,6 +18,7 @@ import random
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -275,6 +276,13 @@ RECOMMENDATIONS = {
 # --- people ---------------------------------------------------------------------------------
 
 
+@cache
+def _demo_password_hash() -> str:
+    # Every demo account shares the published password: hashing it once (Argon2 takes a
+    # visible moment) keeps seeding quick, and each login still verifies it as usual.
+    return hash_password(DEMO_PASSWORD)
+
+
 def _user(email: str, name: str, roles: tuple[Role, ...], locale: str = "en") -> tuple[User, bool]:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is not None:
@@ -282,7 +290,7 @@ def _user(email: str, name: str, roles: tuple[Role, ...], locale: str = "en") ->
     user = User(
         email=email,
         name=name,
-        password_hash=hash_password(DEMO_PASSWORD),
+        password_hash=_demo_password_hash(),
         email_verified_at=utcnow(),
         locale=locale,
     )
