@@ -17,6 +17,7 @@ from markupsafe import Markup
 from app.calls.models import Call, Criterion
 from app.reviews.numbers import (
     NO_VALUE,
+    SPREAD_LABEL,
     TOTAL_LABEL,
     format_score,
     format_spread,
@@ -160,7 +161,7 @@ def reviewer_calibration(rows) -> Chart:
         title=title,
         description=description,
         svg=_svg(title, description, height, body),
-        headers=[_("Reviewer"), _("Reviews"), _("Mean (0–100)"), _("Spread (0–100)")],
+        headers=[_("Reviewer"), _("Reviews"), _("Mean (0–100)"), str(SPREAD_LABEL)],
         rows=table,
     )
 
