@@ -41,6 +41,22 @@ BACK_LINKS = {
 }
 
 
+# After a failure, the page says what did not happen, by kind.
+FAILURE_TITLES = {
+    "bulk_message": _l("The message was not sent to everyone"),
+    "shortlist_compile": _l("No shortlist was compiled"),
+    "call_export": _l("The export was not prepared"),
+}
+# What the page offers about the job's object, by kind: (endpoint, the parameter of the job
+# that the endpoint takes, label). Named, never imported: the domains sit above jobs.
+RESULT_LINKS = {
+    "shortlist_compile": ("shortlists.detail", "shortlist_id", _l("See the shortlist")),
+}
+RETRY_BUTTONS = {
+    "shortlist_compile": ("shortlists.compile_again", "shortlist_id", _l("Compile again")),
+}
+
+
 def _job_or_404(job_id: int, *, allowed=can_view_job) -> Job:
     job = services.job_of_user(job_id, current_user)
     if job is None or not allowed(current_user, job):
@@ -59,6 +75,15 @@ def _back_url(job: Job) -> str:
     if endpoint not in current_app.view_functions or (takes_call and job.call_id is None):
         endpoint, takes_call = "core.index", False
     return url_for(endpoint, call_id=job.call_id) if takes_call else url_for(endpoint)
+
+
+def _follow_up(job: Job, table: dict) -> dict | None:
+    """The link or button `table` offers for this job, if its endpoint and object exist."""
+    endpoint, key, label = table.get(job.kind, (None, None, None))
+    value = (job.parameters or {}).get(key) if key else None
+    if endpoint not in current_app.view_functions or not isinstance(value, int):
+        return None
+    return {"url": url_for(endpoint, **{key: value}), "label": label}
 
 
 def job_status(job: Job) -> dict:
@@ -89,6 +114,10 @@ def show(job_id: int):
         status=job_status(job),
         title=KIND_LABELS.get(job.kind, _l("Background task")),
         finished=job.state in services.FINISHED_STATES,
+        failed=job.state == JobState.FAILED,
+        failure_title=FAILURE_TITLES.get(job.kind, _l("The task did not finish")),
+        result_link=_follow_up(job, RESULT_LINKS),
+        retry=_follow_up(job, RETRY_BUTTONS) if job.state == JobState.FAILED else None,
         back_url=_back_url(job),
     )
 

@@ -126,9 +126,26 @@ class AdjustForm(FlaskForm):
     )
 
 
+INCLUDE_COMMENTS_LABEL = _l(
+    "Include the comments reviewers wrote for the city and allowed to be shared"
+)
+
+
+class PublishPreviewForm(FlaskForm):
+    """The preview's view option (a GET form: nothing changes, so no CSRF token)."""
+
+    # Its own id: the publishing form on the same page has the same field.
+    include_comments = BooleanField(INCLUDE_COMMENTS_LABEL, id="preview-include-comments")
+
+    class Meta:
+        csrf = False
+
+
 class PublishForm(FlaskForm):
-    include_comments = BooleanField(
-        _l("Include the comments reviewers wrote for the city and allowed to be shared")
+    include_comments = BooleanField(INCLUDE_COMMENTS_LABEL)
+    changes_reason = TextAreaField(
+        _l("Why publish without compiling again"),
+        validators=[Optional(), Length(max=2000)],
     )
     confirm = BooleanField(
         _l("I have read the preview: publish the decisions and email every city"),

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, enum_column, utcnow
@@ -73,5 +73,10 @@ class ShortlistEntry(Base):
     adjusted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     adjusted_at: Mapped[datetime | None]
     adjustment_reason: Mapped[str | None] = mapped_column(Text)
+    # What the entry was computed from: the proposal's counted reviews and a digest of their
+    # scores at compile time, so that publishing can tell which reviews changed since.
+    # NULL for entries compiled before this was recorded.
+    reviews_counted: Mapped[int | None]
+    reviews_digest: Mapped[str | None] = mapped_column(String(16))
 
     shortlist: Mapped[Shortlist] = relationship(back_populates="entries")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from app.accounts.models import User
 from app.calls.models import Criterion
 from app.extensions import db
-from app.proposals.models import SUBMITTED_STATES, Proposal
+from app.proposals.models import SUBMITTED_STATES, Clarification, Proposal
 from app.reviews.models import Assignment, Review, Score
 from app.reviews.numbers import review_total
 from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
@@ -63,6 +63,68 @@ def shortlist_rows(shortlist_id: int) -> list:
         .outerjoin(adjuster, adjuster.id == ShortlistEntry.adjusted_by_id)
         .where(ShortlistEntry.shortlist_id == shortlist_id)
         .order_by(ShortlistEntry.rank, ShortlistEntry.id)
+    ).all()
+
+
+def counted_score_rows(call_id: int) -> list:
+    """Every counted score of the call, by proposal, review and criterion: what a shortlist
+    is computed from (the review's version changes whenever the review is saved again)."""
+    return db.session.execute(
+        counted_scores(
+            call_id,
+            Assignment.proposal_id,
+            Review.id,
+            Review.version,
+            Score.criterion_id,
+            Score.value,
+        ).order_by(Assignment.proposal_id, Review.id, Score.criterion_id)
+    ).all()
+
+
+def entry_bases(shortlist_id: int) -> list:
+    """Each entry's proposal with the reviews it was computed from, by rank. A withdrawn
+    proposal is left out: it is neither decided nor told, whatever its reviews."""
+    return db.session.execute(
+        select(
+            ShortlistEntry.proposal_id,
+            ShortlistEntry.reviews_counted,
+            ShortlistEntry.reviews_digest,
+            Proposal.city,
+            Proposal.country_code,
+        )
+        .join(Proposal, Proposal.id == ShortlistEntry.proposal_id)
+        .where(ShortlistEntry.shortlist_id == shortlist_id, Proposal.state.in_(SUBMITTED_STATES))
+        .order_by(ShortlistEntry.rank, ShortlistEntry.id)
+    ).all()
+
+
+def open_clarifications(shortlist_id: int) -> list:
+    """The unanswered clarification questions of the shortlist's proposals, by rank."""
+    return db.session.execute(
+        select(
+            Proposal.id.label("proposal_id"),
+            Proposal.city,
+            Proposal.country_code,
+            Clarification.question,
+            Clarification.asked_at,
+        )
+        .join(ShortlistEntry, ShortlistEntry.proposal_id == Proposal.id)
+        .join(Clarification, Clarification.proposal_id == Proposal.id)
+        .where(
+            ShortlistEntry.shortlist_id == shortlist_id,
+            Clarification.answered_at.is_(None),
+            Proposal.state.in_(SUBMITTED_STATES),
+        )
+        .order_by(ShortlistEntry.rank, Clarification.asked_at, Clarification.id)
+    ).all()
+
+
+def submitted_places(call_id: int) -> list:
+    """Where each submitted proposal comes from: country, continent and region (one query)."""
+    return db.session.execute(
+        select(Proposal.id, Proposal.country_code, Proposal.continent, Proposal.region).where(
+            Proposal.call_id == call_id, Proposal.state.in_(SUBMITTED_STATES)
+        )
     ).all()
 
 

@@ -3,11 +3,13 @@ and exporting a call's reviews. Each function changes one thing; the caller comm
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import logging
 import os
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,7 @@ from app.notifications.services import OutboxMessage, queue_notifications, rende
 from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalState
 from app.shortlists import queries
 from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
-from app.shortlists.scoring import ScoringOptions, rank_proposals, rounded
+from app.shortlists.scoring import ProposalScore, ScoringOptions, rank_proposals, rounded
 from app.shortlists.solver import (
     GROUP_BY_CHOICES,
     Candidate,
@@ -46,6 +48,7 @@ from app.shortlists.solver import (
     Reason,
     check_selection,
     describe,
+    diagnose,
     solve,
 )
 
@@ -102,6 +105,100 @@ class CompileParameters:
         return cls(scoring=scoring, **{k: v for k, v in values.items() if k in known})
 
 
+DEFAULT_SIZE = 10
+
+
+@dataclass(frozen=True)
+class RuleConflict:
+    """A compile rule that the call's proposals cannot meet, said on the form's field."""
+
+    field: str
+    message: str
+
+
+# The form field that holds the rule each solver diagnosis is about.
+_CONFLICT_FIELDS = {
+    "size_not_positive": "size",
+    "too_few_eligible": "size",
+    "too_few_countries": "max_per_country",
+    "group_minimums_exceed_size": "min_per_group",
+    "group_short": "min_per_group",
+    "group_maximum_too_low": "max_per_group",
+    "min_groups_exceed_size": "min_groups",
+    "too_few_groups": "min_groups",
+}
+
+
+def _place_candidates(call: Call, group_by: str) -> list[Candidate]:
+    """Every submitted proposal as an equally scored candidate: the rules' shape alone."""
+    return [
+        Candidate(
+            proposal_id=row.id,
+            rank=position,
+            score=1.0,
+            group=getattr(row, group_by) or None,
+            country=row.country_code or None,
+        )
+        for position, row in enumerate(queries.submitted_places(call.id), start=1)
+    ]
+
+
+def _conflict_message(problem: Reason, proposals: int, group_label=None) -> str:
+    p = problem.params
+    if problem.code == "too_few_eligible":
+        return _(
+            "%(size)s cities cannot be chosen: this call has %(count)s submitted proposals.",
+            size=p["size"],
+            count=proposals,
+        )
+    if problem.code == "too_few_countries" and p["per_country"] == 1:
+        return _(
+            "%(size)s cities with at most 1 per country needs %(size)s countries; "
+            "this call has %(countries)s.",
+            size=p["size"],
+            countries=p["countries"],
+        )
+    if problem.code == "too_few_countries":
+        return _(
+            "%(size)s cities with at most %(per_country)s per country cannot be chosen: "
+            "this call's proposals come from %(countries)s countries.",
+            **p,
+        )
+    return describe(problem, group_label)
+
+
+def rule_conflicts(
+    *, call: Call, parameters: CompileParameters, group_label=None
+) -> list[RuleConflict]:
+    """The rules that the call's submitted proposals cannot meet together, whatever their
+    scores: said on the form before compiling rather than by a failed job afterwards.
+    (The minimum score depends on the scores, so only the job can check it.)"""
+    candidates = _place_candidates(call, parameters.group_by)
+    problems = diagnose(candidates, replace(parameters.constraints(), min_score=None))
+    return [
+        RuleConflict(
+            field=_CONFLICT_FIELDS.get(problem.code, "size"),
+            message=_conflict_message(problem, len(candidates), group_label),
+        )
+        for problem in problems
+    ]
+
+
+def default_parameters(call: Call) -> CompileParameters:
+    """Rules that fit the call in front of the form: up to ten cities, at most one per country
+    and at least one from every continent that applied, each kept only when this call's
+    proposals allow it (eight countries cannot give ten cities, one per country)."""
+    candidates = _place_candidates(call, "continent")
+    parameters = CompileParameters(size=min(DEFAULT_SIZE, len(candidates)) or DEFAULT_SIZE)
+    codes = {p.code for p in diagnose(candidates, parameters.constraints())}
+    if "too_few_countries" in codes:
+        parameters = replace(parameters, max_per_country=None)
+        codes = {p.code for p in diagnose(candidates, parameters.constraints())}
+    if codes & {"group_minimums_exceed_size", "group_short"}:
+        parameters = replace(parameters, min_per_group=0)
+    return parameters
+
+
 def candidates_from(ranking, group_by: str) -> list[Candidate]:
     return [
         Candidate(
@@ -132,7 +229,9 @@ def ensure_not_decided(call: Call) -> None:
         raise Conflict(_("The decisions of this call are already published."), code="call_decided")
 
 
-def request_compilation(*, actor: User, call: Call, parameters: CompileParameters) -> Shortlist:
+def request_compilation(
+    *, actor: User, call: Call, parameters: CompileParameters, again_of: int | None = None
+) -> Shortlist:
     """A new shortlist in 'compiling' and the background job that will compile it."""
     ensure_not_decided(call)
     job = start_job(
@@ -151,14 +250,33 @@ def request_compilation(*, actor: User, call: Call, parameters: CompileParameter
     )
     db.session.add(shortlist)
     db.session.flush()
+    # The job page offers "Compile again" and links to the shortlist after a failure.
+    job.parameters = {**job.parameters, "shortlist_id": shortlist.id}
+    details = {"job_id": job.id, "call_id": call.id, "parameters": parameters.as_dict()}
+    if again_of is not None:
+        details["again_of"] = again_of
     record_audit(
         actor_id=actor.id,
         action="shortlist.compile_requested",
         object_type="shortlist",
         object_id=shortlist.id,
-        details={"job_id": job.id, "call_id": call.id, "parameters": parameters.as_dict()},
+        details=details,
     )
     return shortlist
+
+
+def compile_again(*, actor: User, shortlist: Shortlist) -> Shortlist:
+    """A new compilation with the same rules: after a failure, or after reviews changed.
+    The earlier shortlist stays as it is, to compare with."""
+    if shortlist.state == ShortlistState.COMPILING:
+        raise DomainError(_("This shortlist is still being compiled."), code="still_compiling")
+    call = db.session.get(Call, shortlist.call_id)
+    return request_compilation(
+        actor=actor,
+        call=call,
+        parameters=CompileParameters.from_dict(shortlist.parameters),
+        again_of=shortlist.id,
+    )
 
 
 def shortlist_for_job(job_id: int, *, lock: bool = False) -> Shortlist | None:
@@ -180,6 +298,7 @@ def compile_shortlist(*, job: Job, progress: Progress | None = None) -> Shortlis
     call = db.session.get(Call, shortlist.call_id)
     parameters = CompileParameters.from_dict(shortlist.parameters)
     _report(progress, 1, 4, _("Scoring the proposals"))
+    bases = review_bases(call.id)
     ranking = rank_proposals(call, parameters.scoring)
     candidates = candidates_from(ranking, parameters.group_by)
     _report(progress, 2, 4, _("Choosing the shortlist"))
@@ -197,6 +316,8 @@ def compile_shortlist(*, job: Job, progress: Progress | None = None) -> Shortlis
                     "score": rounded(candidate.score),
                     "included": candidate.proposal_id in solution.selected,
                     "why": solution.reasons[candidate.proposal_id].to_json(),
+                    "reviews_counted": bases.get(candidate.proposal_id, NO_REVIEWS).reviews,
+                    "reviews_digest": bases.get(candidate.proposal_id, NO_REVIEWS).digest,
                 }
                 for candidate in candidates
             ],
@@ -235,11 +356,21 @@ def compile_shortlist(*, job: Job, progress: Progress | None = None) -> Shortlis
 
 def record_job_failure(job: Job, error: BaseException) -> None:
     """After an unexpected error (the transaction rolled back): say so on the job and list."""
-    message = (
-        error.message
-        if isinstance(error, DomainError)
-        else _("The job stopped on an unexpected error.")
-    )
+    # The job's message still holds the last step it reported (written in its own
+    # transaction), which tells the reader what was under way when it stopped.
+    step = (job.message or "").strip().rstrip(".")
+    if isinstance(error, DomainError):
+        message = error.message
+    elif step:
+        message = _(
+            "The job stopped on an unexpected error during this step: %(step)s. Nothing was "
+            "changed; you can start it again.",
+            step=step,
+        )
+    else:
+        message = _(
+            "The job stopped on an unexpected error. Nothing was changed; you can start it again."
+        )
     fail_job(job, message=message)
     shortlist = shortlist_for_job(job.id)
     if shortlist is not None and shortlist.state == ShortlistState.COMPILING:
@@ -257,6 +388,94 @@ def problems_of(shortlist: Shortlist) -> list[Reason]:
     if not isinstance(items, list):
         return []
     return [Reason(str(item.get("code")), dict(item.get("params") or {})) for item in items]
+
+
+# --- what a shortlist was computed from -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewBasis:
+    """A proposal's counted reviews and a digest of their scores (and versions)."""
+
+    reviews: int
+    digest: str
+
+
+NO_REVIEWS = ReviewBasis(reviews=0, digest=hashlib.sha256(b"").hexdigest()[:16])
+
+
+def review_bases(call_id: int) -> dict[int, ReviewBasis]:
+    """Per proposal, what its score is computed from now: the reviews the scoring module
+    counts. A review submitted, saved again or no longer counting changes the digest."""
+    bases = {}
+    rows = queries.counted_score_rows(call_id)
+    for proposal_id, scores in itertools.groupby(rows, key=lambda row: row[0]):
+        digest, reviews = hashlib.sha256(), set()
+        for _proposal, review_id, version, criterion_id, value in scores:
+            reviews.add(review_id)
+            digest.update(f"{review_id}:{version}:{criterion_id}:{float(value)!r};".encode())
+        bases[proposal_id] = ReviewBasis(reviews=len(reviews), digest=digest.hexdigest()[:16])
+    return bases
+
+
+@dataclass(frozen=True)
+class ReviewChange:
+    """A proposal whose counted reviews are not those its shortlist entry was computed from."""
+
+    proposal_id: int
+    city: str
+    country_code: str | None
+    reviews_then: int | None  # None: compiled before shortlists recorded their reviews
+    reviews_now: int
+
+
+def review_changes(shortlist: Shortlist) -> list[ReviewChange]:
+    """The proposals of the shortlist whose reviews changed since it was compiled."""
+    now = review_bases(shortlist.call_id)
+    changes = []
+    for row in queries.entry_bases(shortlist.id):
+        current = now.get(row.proposal_id, NO_REVIEWS)
+        if row.reviews_digest != current.digest:
+            changes.append(
+                ReviewChange(
+                    proposal_id=row.proposal_id,
+                    city=row.city,
+                    country_code=row.country_code,
+                    reviews_then=row.reviews_counted,
+                    reviews_now=current.reviews,
+                )
+            )
+    return changes
+
+
+@dataclass
+class PublicationChecks:
+    """What an organiser should know before publishing: each may make a decision unfair."""
+
+    call_open: bool
+    review_changes: list[ReviewChange]
+    missing_reviews: list[ProposalScore]
+    open_clarifications: list
+
+    @property
+    def clear(self) -> bool:
+        return not (
+            self.call_open
+            or self.review_changes
+            or self.missing_reviews
+            or self.open_clarifications
+        )
+
+
+def publication_checks(shortlist: Shortlist) -> PublicationChecks:
+    call = db.session.get(Call, shortlist.call_id)
+    ranking = rank_proposals(call)
+    return PublicationChecks(
+        call_open=call.state not in CLOSED_CALL_STATES + DECIDED_CALL_STATES,
+        review_changes=review_changes(shortlist),
+        missing_reviews=[p for p in ranking.proposals if p.reviews_missing],
+        open_clarifications=queries.open_clarifications(shortlist.id),
+    )
 
 
 # --- adjusting ------------------------------------------------------------------------------
@@ -504,10 +723,18 @@ def preview_decisions(
     return messages, samples
 
 
-def publish_shortlist(*, actor: User, shortlist: Shortlist, include_comments: bool) -> int:
+def publish_shortlist(
+    *,
+    actor: User,
+    shortlist: Shortlist,
+    include_comments: bool,
+    changes_reason: str | None = None,
+) -> int:
     """Decide every proposal of the shortlist, mark the call decided, queue the emails.
 
-    Returns the number of decision messages queued.
+    When reviews changed since the shortlist was compiled, a city could be declined that now
+    ranks higher: publishing then needs `changes_reason` (kept in the audit log), or a new
+    compilation. Returns the number of decision messages queued.
     """
     ensure_editable(shortlist)
     call = db.session.get(Call, shortlist.call_id)
@@ -527,6 +754,18 @@ def publish_shortlist(*, actor: User, shortlist: Shortlist, include_comments: bo
         )
     ):
         raise DomainError(_("The shortlist is empty."), code="empty_shortlist")
+    changes = review_changes(shortlist)
+    changes_reason = (changes_reason or "").strip()
+    if changes and not changes_reason:
+        raise DomainError(
+            _(
+                "Reviews changed since this shortlist was compiled (%(cities)s): compile it "
+                "again, or say why you publish it as it is.",
+                cities=", ".join(change.city for change in changes),
+            ),
+            code="reviews_changed",
+            field="changes_reason",
+        )
     messages = decision_messages(shortlist, include_comments=include_comments)
     now = utcnow()
     for included, state in ((True, ProposalState.SHORTLISTED), (False, ProposalState.DECLINED)):
@@ -568,6 +807,16 @@ def publish_shortlist(*, actor: User, shortlist: Shortlist, include_comments: bo
             "shortlisted": sum(m.included for m in messages),
             "declined": sum(not m.included for m in messages),
             "include_comments": include_comments,
+            **(
+                {
+                    "published_despite_changes": {
+                        "reason": changes_reason,
+                        "proposal_ids": [change.proposal_id for change in changes],
+                    }
+                }
+                if changes
+                else {}
+            ),
         },
     )
     return len(messages)

@@ -38,6 +38,7 @@ from app.shortlists.forms import (
     CompileForm,
     ExportForm,
     PublishForm,
+    PublishPreviewForm,
     ScoringOptionsForm,
 )
 from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
@@ -151,7 +152,16 @@ def _index_page(call: Call, form: CompileForm, status: int = 200):
 @bp.get("/admin/calls/<int:call_id>/shortlists")
 @administrators_only
 def index(call_id: int):
-    return _index_page(_call_or_404(call_id), CompileForm())
+    call = _call_or_404(call_id)
+    defaults = services.default_parameters(call)
+    form = CompileForm(
+        data={
+            "size": defaults.size,
+            "min_per_group": defaults.min_per_group,
+            "max_per_country": defaults.max_per_country,
+        }
+    )
+    return _index_page(call, form)
 
 
 @bp.post("/admin/calls/<int:call_id>/shortlists", endpoint="compile")
@@ -161,19 +171,40 @@ def compile_shortlist(call_id: int):
     form = CompileForm()
     if not form.validate():
         return _index_page(call, form, 400)
+    parameters = form.parameters()
+    conflicts = services.rule_conflicts(call=call, parameters=parameters, group_label=_group_label)
+    if conflicts:
+        for conflict in conflicts:
+            form[conflict.field].errors.append(conflict.message)
+        return _index_page(call, form, 400)
     try:
         shortlist = services.request_compilation(
-            actor=current_user, call=call, parameters=form.parameters()
+            actor=current_user, call=call, parameters=parameters
         )
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
         return _index_page(call, form, 400)
     db.session.commit()
-    flash(_("The shortlist is being compiled."), "success")
+    # No "being compiled" flash: the job page says how it goes, and a job run at once (tasks
+    # in-process) may already have failed when that page shows.
     return redirect(
         _job_page(shortlist.job_id, url_for("shortlists.detail", shortlist_id=shortlist.id))
     )
+
+
+@bp.post("/admin/shortlists/<int:shortlist_id>/compile-again")
+@administrators_only
+def compile_again(shortlist_id: int):
+    shortlist, call = _shortlist_or_404(shortlist_id)
+    if not can_compile_shortlist(current_user, call):
+        abort(403)
+    try:
+        again = services.compile_again(actor=current_user, shortlist=shortlist)
+    except DomainError as error:
+        return _refused(error, url_for("shortlists.detail", shortlist_id=shortlist.id))
+    db.session.commit()
+    return redirect(_job_page(again.job_id, url_for("shortlists.detail", shortlist_id=again.id)))
 
 
 @bp.get("/admin/shortlists/<int:shortlist_id>")
@@ -199,6 +230,9 @@ def detail(shortlist_id: int):
         ],
         can_adjust=can_adjust_shortlist(current_user, shortlist),
         can_publish=can_publish_shortlist(current_user, shortlist),
+        can_compile_again=can_compile_shortlist(current_user, call)
+        and shortlist.state != ShortlistState.COMPILING
+        and call.state not in services.DECIDED_CALL_STATES,
         form=AdjustForm(),
         group_label=_group_label,
     )
@@ -258,26 +292,39 @@ def compare(shortlist_id: int):
 @administrators_only
 def publish_preview(shortlist_id: int):
     shortlist, call = _shortlist_or_404(shortlist_id)
-    form = PublishForm(request.args, meta={"csrf": False})
-    return _publish_page(call, shortlist, form)
+    options = PublishPreviewForm(request.args)
+    # The publishing form is a real POST form with its CSRF token; only the preview's own
+    # option is read from the query string.
+    form = PublishForm(include_comments=bool(options.include_comments.data))
+    return _publish_page(call, shortlist, form, options)
 
 
-def _publish_page(call: Call, shortlist: Shortlist, form: PublishForm, status: int = 200):
+def _publish_page(
+    call: Call,
+    shortlist: Shortlist,
+    form: PublishForm,
+    options: PublishPreviewForm | None = None,
+    status: int = 200,
+):
     if not can_publish_shortlist(current_user, shortlist):
         flash(_("This shortlist cannot be published."), "error")
         return redirect(url_for("shortlists.detail", shortlist_id=shortlist.id))
-    messages, samples = services.preview_decisions(
-        shortlist, include_comments=bool(form.include_comments.data)
-    )
+    include_comments = bool(form.include_comments.data)
+    if options is None:
+        options = PublishPreviewForm(formdata=None, include_comments=include_comments)
+    messages, samples = services.preview_decisions(shortlist, include_comments=include_comments)
     rows = queries.shortlist_rows(shortlist.id)
     return render_template(
         "shortlists/publish.html",
         call=call,
         shortlist=shortlist,
         form=form,
+        options=options,
         messages=messages,
         samples=samples,
         breaches=services.rule_breaches(shortlist, rows),
+        checks=services.publication_checks(shortlist),
+        can_compile_again=can_compile_shortlist(current_user, call),
         group_label=_group_label,
     ), status
 
@@ -288,13 +335,22 @@ def publish(shortlist_id: int):
     shortlist, call = _shortlist_or_404(shortlist_id)
     form = PublishForm()
     if not form.validate():
-        return _publish_page(call, shortlist, form, 400)
+        return _publish_page(call, shortlist, form, status=400)
     try:
         count = services.publish_shortlist(
-            actor=current_user, shortlist=shortlist, include_comments=form.include_comments.data
+            actor=current_user,
+            shortlist=shortlist,
+            include_comments=form.include_comments.data,
+            changes_reason=form.changes_reason.data,
         )
     except DomainError as error:
-        return _refused(error, url_for("shortlists.detail", shortlist_id=shortlist.id))
+        db.session.rollback()
+        if error.field in form:
+            # Shown again with what was entered, the refusal on its field.
+            form[error.field].errors.append(error.message)
+        else:
+            flash(error.message, "error")
+        return _publish_page(call, shortlist, form, status=error.status_code)
     db.session.commit()
     flash(_("Decisions published; %(count)s emails are on their way.", count=count), "success")
     return redirect(url_for("shortlists.detail", shortlist_id=shortlist.id))

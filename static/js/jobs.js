@@ -44,6 +44,8 @@
       })
       .then(function (data) {
         failures = 0;
+        // A failure is told by the page itself (what failed, what to do next): load it.
+        if (data.state === "failed") { window.location.reload(); return; }
         show(data);
         if (!finished(data)) { later(); }
       })

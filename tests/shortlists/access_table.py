@@ -2,7 +2,8 @@
 
 Visitors are sent to log in; applicants and reviewers get 403, so that no city can see a
 ranking or a shortlist before (or after) publication through these pages. A successful
-POST redirects (302); publishing world.call is refused (it is still open) with a redirect.
+POST redirects (302); publishing world.call is refused (it is still open): the publishing
+page again, saying why (400).
 """
 
 from __future__ import annotations
@@ -63,12 +64,18 @@ ROUTES = [
         ADMIN_POST,
         data=lambda w: {"include": "1", "reason": "A strong partner network"},
     ),
+    post_route(
+        "shortlists.compile_again",
+        lambda w: _detail(w) + "/compile-again",
+        ADMIN_POST,
+        data=lambda w: {},
+    ),
     RouteAccess("shortlists.compare", _compare, ADMIN_PAGE),
     RouteAccess("shortlists.publish_preview", lambda w: _detail(w) + "/publish", ADMIN_PAGE),
     post_route(
         "shortlists.publish",
         lambda w: _detail(w) + "/publish",
-        ADMIN_POST,
+        administrators(400),
         data=lambda w: {"confirm": "y"},
     ),
     RouteAccess("shortlists.exports", lambda w: f"/admin/calls/{w.call}/exports", ADMIN_PAGE),

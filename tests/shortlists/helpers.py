@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -63,3 +64,18 @@ def scored_call(
 
 def city(name: str, country: str, continent: str, *values: float) -> tuple:
     return (name, country, continent, list(values))
+
+
+def form_posting_to(page: str, action: str) -> str:
+    """The HTML of the page's POST form whose action is `action` (fails if there is none)."""
+    for match in re.finditer(r"<form\b[^>]*>.*?</form>", page, re.S):
+        opening = match.group(0).split(">", 1)[0]
+        if f'action="{action}"' in opening and 'method="post"' in opening.lower():
+            return match.group(0)
+    raise AssertionError(f"no POST form to {action} on the page")
+
+
+def token_of(form_html: str) -> str | None:
+    """The CSRF token the form itself carries, as a browser would send it (None if none)."""
+    match = re.search(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"', form_html)
+    return match.group(1) if match else None

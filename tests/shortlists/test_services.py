@@ -13,7 +13,7 @@ from app.extensions import db
 from app.jobs.models import JobState
 from app.notifications.models import Notification
 from app.proposals.models import ProposalState
-from app.reviews.models import Review
+from app.reviews.models import Review, ReviewState
 from app.shortlists import services
 from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
 from app.shortlists.solver import Reason
@@ -305,3 +305,115 @@ def test_compiling_reports_its_progress_step_by_step(admin, scored):
     )
     assert seen == [(1, 4), (2, 4), (3, 4)]
     assert (job_of(shortlist).state, job_of(shortlist).progress) == (JobState.SUCCEEDED, 100)
+
+
+def _reviews_of(scored, name: str) -> list[Review]:
+    proposal = next(p for p in scored.proposals if p.city == name)
+    return [r for r in scored.reviews if r.assignment.proposal_id == proposal.id]
+
+
+def test_a_compiled_shortlist_matches_the_reviews_it_was_computed_from(admin, scored):
+    shortlist = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+    assert services.review_changes(shortlist) == []
+    assert {e.reviews_counted for e in entries(shortlist).values()} == {2}
+
+
+def test_publishing_after_a_review_changed_asks_for_a_new_compilation_or_a_reason(admin, scored):
+    shortlist = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+    # Perth's reviewer changes their mind: Perth would now rank first, yet it is out.
+    for score in _reviews_of(scored, "Perth")[0].scores:
+        score.value = score.scale_max
+    db.session.flush()
+    changes = services.review_changes(shortlist)
+    assert [(c.city, c.reviews_then, c.reviews_now) for c in changes] == [("Perth", 2, 2)]
+    with pytest.raises(DomainError) as refused:
+        services.publish_shortlist(actor=admin, shortlist=shortlist, include_comments=False)
+    assert refused.value.code == "reviews_changed" and refused.value.field == "changes_reason"
+    assert "Perth" in refused.value.message
+    assert shortlist.state == ShortlistState.COMPILED
+    services.publish_shortlist(
+        actor=admin,
+        shortlist=shortlist,
+        include_comments=False,
+        changes_reason="The jury met on the old scores",
+    )
+    assert shortlist.state == ShortlistState.PUBLISHED
+    audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "shortlist.published"))
+    assert audit.details["published_despite_changes"] == {
+        "reason": "The jury met on the old scores",
+        "proposal_ids": [scored.proposals[-1].id],
+    }
+
+
+def test_a_review_submitted_or_no_longer_counting_makes_the_shortlist_stale(admin, scored):
+    from tests.factories import make_assignment, make_review
+    from tests.shortlists.helpers import uniform
+
+    shortlist = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+    lisbon, osaka = scored.proposals[0], scored.proposals[4]
+    make_review(
+        assignment=make_assignment(proposal=osaka, reviewer=admin), scores=uniform(scored.call, 5)
+    )
+    reopened = _reviews_of(scored, "Lisbon")[0]
+    reopened.state, reopened.submitted_at = ReviewState.DRAFT, None
+    reopened.recommendation = None
+    db.session.flush()
+    changes = {
+        c.proposal_id: (c.reviews_then, c.reviews_now) for c in services.review_changes(shortlist)
+    }
+    assert changes == {lisbon.id: (2, 1), osaka.id: (2, 3)}
+    again = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+    assert services.review_changes(again) == []
+    services.publish_shortlist(actor=admin, shortlist=again, include_comments=False)
+    assert again.state == ShortlistState.PUBLISHED
+
+
+def test_compiling_again_keeps_the_rules_and_the_earlier_shortlist(admin, scored, dispatched_tasks):
+    first = compile_now(actor=admin, call=scored.call, size=3, min_score=90)
+    assert first.state == ShortlistState.FAILED
+    again = services.compile_again(actor=admin, shortlist=first)
+    db.session.commit()
+    assert again.id != first.id and again.parameters == first.parameters
+    assert job_of(again).parameters["shortlist_id"] == again.id
+    assert dispatched_tasks[-1] == ("shortlists.compile", {"job_id": again.job_id})
+    audit = db.session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.action == "shortlist.compile_requested", AuditEntry.object_id == again.id
+        )
+    )
+    assert audit.details["again_of"] == first.id
+    with pytest.raises(DomainError):
+        services.compile_again(actor=admin, shortlist=again)  # still compiling
+
+
+def test_an_unexpected_error_says_during_which_step_the_job_stopped(admin, scored):
+    shortlist = services.request_compilation(
+        actor=admin, call=scored.call, parameters=services.CompileParameters(size=3)
+    )
+    job = job_of(shortlist)
+    job.message = "Choosing the shortlist"  # the last step its reporter wrote
+    services.record_job_failure(job, RuntimeError("solver crashed"))
+    assert job.message.startswith(
+        "The job stopped on an unexpected error during this step: Choosing the shortlist."
+    )
+    assert shortlist.state == ShortlistState.FAILED
+
+
+def test_default_rules_fit_the_call(admin):
+    eleven = scored_call(
+        [city(f"A{n}", f"{chr(65 + n)}Z", ["Europe", "Asia"][n % 2], 3) for n in range(11)]
+    )
+    assert services.default_parameters(eleven.call) == services.CompileParameters(
+        size=10, max_per_country=1, min_per_group=1
+    )
+    shared = scored_call([city(f"B{n}", ["PT", "IT"][n % 2], "Europe", 3) for n in range(6)])
+    assert services.default_parameters(shared.call) == services.CompileParameters(
+        size=6, max_per_country=None, min_per_group=1
+    )
+    spread = scored_call([city(f"D{n}", f"{chr(65 + n)}Y", f"Continent {n}", 3) for n in range(12)])
+    defaults = services.default_parameters(spread.call)
+    assert (defaults.size, defaults.min_per_group) == (10, 0)  # 12 continents, 10 places
+    for call in (eleven.call, shared.call, spread.call):
+        assert (
+            services.rule_conflicts(call=call, parameters=services.default_parameters(call)) == []
+        )

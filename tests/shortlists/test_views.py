@@ -14,7 +14,7 @@ from app.proposals.models import ProposalState
 from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
 from tests.querycount import count_queries
 from tests.shortlists.conftest import compile_now
-from tests.shortlists.helpers import city, scored_call
+from tests.shortlists.helpers import city, form_posting_to, scored_call, token_of
 from workers.shortlists import compile_shortlist as compile_task
 
 
@@ -175,14 +175,43 @@ def test_publishing_previews_then_decides_and_emails(admin_client, admin, scored
     assert again.status_code == 302  # nothing left to publish
 
 
+def _publish_form(client, shortlist) -> tuple[str, str]:
+    """The preview page and its publishing form, as the organiser sees them."""
+    page = client.get(f"/admin/shortlists/{shortlist.id}/publish").get_data(as_text=True)
+    return page, form_posting_to(page, f"/admin/shortlists/{shortlist.id}/publish")
+
+
+def test_the_publishing_form_carries_its_own_csrf_token(admin_client, admin, scored):
+    shortlist = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+    _page, form = _publish_form(admin_client, shortlist)
+    token = token_of(form)
+    assert token is not None
+    response = admin_client.post(
+        f"/admin/shortlists/{shortlist.id}/publish", data={"confirm": "y"}, csrf_token=token
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Shortlist, shortlist.id).state == ShortlistState.PUBLISHED
+
+
 def test_publishing_an_open_call_is_refused_with_a_message(admin_client, admin, scored):
     shortlist = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
     scored.call.state = CallState.OPEN
     db.session.commit()
+    page, form = _publish_form(admin_client, shortlist)
+    assert "Close the call before publishing decisions." in page  # said before trying
     response = admin_client.post(
-        f"/admin/shortlists/{shortlist.id}/publish", data={"confirm": "y"}, follow_redirects=True
+        f"/admin/shortlists/{shortlist.id}/publish",
+        data={"confirm": "y", "include_comments": "y"},
+        csrf_token=token_of(form),
     )
-    assert "Close the call before publishing decisions." in response.get_data(as_text=True)
+    refused = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Close the call before publishing decisions." in refused
+    publishing = form_posting_to(refused, f"/admin/shortlists/{shortlist.id}/publish")
+    assert re.search(
+        r'<input[^>]*checked[^>]*name="confirm"|name="confirm"[^>]*checked', publishing
+    )
     assert scored.proposals[0].state == ProposalState.SUBMITTED
 
 
@@ -248,3 +277,133 @@ def test_cities_and_reviewers_cannot_see_a_compiled_shortlist(client, admin, sco
     assert client.get(f"/admin/shortlists/{shortlist.id}").status_code == 403
     assert client.get(f"/admin/calls/{scored.call.id}/ranking").status_code == 403
     assert client.get(f"/admin/calls/{scored.call.id}/exports/csv").status_code == 403
+
+
+def _compile_from_the_page(client, call, **fields):
+    client.get(f"/admin/calls/{call.id}/shortlists")
+    data = {"size": "3", "min_per_group": "0", "group_by": "continent", "method": "mean"}
+    return client.post(f"/admin/calls/{call.id}/shortlists", data={**data, **fields})
+
+
+def test_a_failed_compile_shows_only_the_failure_and_offers_to_compile_again(
+    admin_client, scored, dispatched_tasks
+):
+    response = _compile_from_the_page(admin_client, scored.call, min_score="90")
+    failed = db.session.query(Shortlist).one()
+    compile_task(job_id=failed.job_id)
+    db.session.expire_all()
+    job_page = admin_client.get(response.headers["Location"])
+    page = job_page.get_data(as_text=True)
+    assert "being compiled" not in page
+    assert "No shortlist was compiled" in page
+    assert "Only 1 proposals reach the minimum score" in page
+    assert "<progress" not in page and "Stopped by an error" not in page
+    assert f'href="/admin/shortlists/{failed.id}"' in page
+    retry = form_posting_to(page, f"/admin/shortlists/{failed.id}/compile-again")
+    again = admin_client.post(
+        f"/admin/shortlists/{failed.id}/compile-again", csrf_token=token_of(retry)
+    )
+    assert again.status_code == 302
+    second = db.session.query(Shortlist).filter(Shortlist.id != failed.id).one()
+    assert again.headers["Location"].endswith(f"/jobs/{second.job_id}/view")
+    assert second.parameters == failed.parameters and second.job_id != failed.job_id
+    assert dispatched_tasks[-1] == ("shortlists.compile", {"job_id": second.job_id})
+    assert db.session.get(Shortlist, failed.id).state == ShortlistState.FAILED  # kept
+
+
+def test_a_compile_stopped_by_an_error_says_so_and_can_be_compiled_again(
+    admin_client, admin, scored, monkeypatch
+):
+    from app.shortlists import services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("solver crashed")
+
+    monkeypatch.setattr(services, "solve", broken)
+    shortlist = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+    page = admin_client.get(f"/admin/shortlists/{shortlist.id}").get_data(as_text=True)
+    assert "The compilation stopped on an unexpected error" in page
+    assert "No shortlist meets these rules" not in page
+    monkeypatch.undo()
+    retry = form_posting_to(page, f"/admin/shortlists/{shortlist.id}/compile-again")
+    admin_client.post(f"/admin/shortlists/{shortlist.id}/compile-again", csrf_token=token_of(retry))
+    second = db.session.query(Shortlist).filter(Shortlist.id != shortlist.id).one()
+    compile_task(job_id=second.job_id)
+    db.session.expire_all()
+    assert db.session.get(Shortlist, second.id).state == ShortlistState.COMPILED
+
+
+def test_the_compile_form_defaults_fit_the_call_in_front_of_it(admin_client):
+    # Twelve proposals from eight countries (the demo's shape): ten cities, one per country,
+    # cannot be met, so the form does not propose a per-country limit.
+    countries = ["PT", "PT", "IT", "IT", "KE", "KE", "JP", "BR", "CA", "AU", "FR", "ES"]
+    continents = ["Europe"] * 4 + ["Africa"] * 2 + ["Asia", "South America"]
+    continents += ["North America", "Oceania", "Europe", "Europe"]
+    scored = scored_call([city(f"C{n}", countries[n], continents[n], 3, 4) for n in range(12)])
+    page = admin_client.get(f"/admin/calls/{scored.call.id}/shortlists").get_data(as_text=True)
+    assert re.search(r'name="size"[^>]*value="10"', page)
+    assert re.search(r'name="min_per_group"[^>]*value="1"', page)
+    assert not re.search(r'name="max_per_country"[^>]*value="\d', page)
+    small = scored_call([city(f"S{n}", c, "Europe", 3) for n, c in enumerate(["PT", "IT", "FR"])])
+    page = admin_client.get(f"/admin/calls/{small.call.id}/shortlists").get_data(as_text=True)
+    assert re.search(r'name="size"[^>]*value="3"', page)
+    assert re.search(r'name="max_per_country"[^>]*value="1"', page)
+
+
+def test_rules_that_cannot_be_met_together_are_refused_before_compiling(admin_client, scored):
+    # The fixture's eight cities come from seven countries.
+    response = _compile_from_the_page(
+        admin_client, scored.call, size="8", max_per_country="1", min_score="12.5"
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "8 cities with at most 1 per country needs 8 countries; this call has 7." in page
+    assert 'id="max_per_country-error"' in page
+    assert re.search(r'name="min_score"[^>]*value="12.5', page)  # nothing entered is lost
+    assert db.session.query(Shortlist).count() == 0
+    response = _compile_from_the_page(admin_client, scored.call, size="5", min_per_group="1")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "At least 1 from each of 6 regions needs 6 cities, more than the 5 asked for." in page
+    assert _compile_from_the_page(admin_client, scored.call, size="9").status_code == 400
+    assert db.session.query(Shortlist).count() == 0
+
+
+def test_the_preview_lists_changed_reviews_missing_reviews_and_open_questions(
+    admin_client, admin, scored
+):
+    from app.proposals.models import Clarification
+    from tests.factories import make_assignment, make_reviewer
+
+    scored.call.reviews_per_proposal = 2
+    shortlist = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+    lisbon, turin, perth = scored.proposals[0], scored.proposals[2], scored.proposals[-1]
+    for review in scored.reviews:
+        if review.assignment.proposal_id == perth.id:
+            for score in review.scores:
+                score.value = score.scale_max
+    make_assignment(proposal=turin, reviewer=make_reviewer())  # a third review, still due
+    db.session.add(
+        Clarification(proposal_id=lisbon.id, question="Who runs the venue?", asked_by_id=admin.id)
+    )
+    db.session.commit()
+    page, form = _publish_form(admin_client, shortlist)
+    assert "Reviews changed since this shortlist was compiled." in page
+    assert re.search(r"Perth.*2 counted reviews, changed since", page, re.S)
+    assert re.search(r"Proposals with missing reviews \(1\).*Turin.*2 of 3 reviews", page, re.S)
+    assert re.search(
+        r"Open clarification questions \(1\).*Lisbon.*Who runs the venue\?", page, re.S
+    )
+    assert form_posting_to(page, f"/admin/shortlists/{shortlist.id}/compile-again")
+
+    path = f"/admin/shortlists/{shortlist.id}/publish"
+    refused = admin_client.post(path, data={"confirm": "y"}, csrf_token=token_of(form))
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert 'id="changes_reason-error"' in text and "compile it again, or say why" in text
+    assert db.session.get(Shortlist, shortlist.id).state == ShortlistState.COMPILED
+    reason = "The jury decided on the scores of 1 March"
+    response = admin_client.post(path, data={"confirm": "y", "changes_reason": reason})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Shortlist, shortlist.id).state == ShortlistState.PUBLISHED
