@@ -22,8 +22,12 @@ def select_locale() -> str | None:
         # A command, a task or a service test: the default locale (emails force their own).
         return None
     languages = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    if current_user and current_user.is_authenticated and current_user.locale:
+        if current_user.locale in languages:
+            return current_user.locale
+        # A language the account chose that is no longer offered: English, as its emails
+        # are, rather than a third language the browser happens to prefer.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
