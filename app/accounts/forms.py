@@ -6,7 +6,7 @@ import unicodedata
 from functools import cache
 
 from babel import Locale
-from babel.dates import get_timezone_location
+from babel.core import get_global
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -50,22 +50,39 @@ def _sort_key(label: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
-def timezone_label(name: str, locale: str) -> str:
+def _city_name(name: str, known: Locale) -> str:
+    # What Babel's get_timezone_location(return_city=True) answers, without building each
+    # zone's tzinfo from its file (0.8 s for the whole list).
+    zone = get_global("zone_aliases").get(name, name)
+    info = known.time_zones.get(zone, {})
+    if "city" in info:
+        return info["city"]
+    meta = known.meta_zones.get(get_global("meta_zones").get(zone), {})
+    return meta.get("city") or zone.rpartition("/")[2].replace("_", " ")
+
+
+def timezone_label(name: str, locale: str, pattern: str = "%(city)s, %(country)s") -> str:
     """A zone as people know it, in their language: "Lisbon, Portugal", "Kolkata, India"."""
-    city = get_timezone_location(name, locale=locale, return_city=True)
+    known = Locale.parse(locale)
+    city = _city_name(name, known)
     country_code = canonical_timezones().get(name)
-    country = Locale.parse(locale).territories.get(country_code) if country_code else None
+    country = known.territories.get(country_code) if country_code else None
     if not country or country == city:
         return city
-    return _("%(city)s, %(country)s", city=city, country=country)
+    return pattern % {"city": city, "country": country}
 
 
 @cache
 def _timezone_choices(locale: str) -> tuple[SelectChoice, ...]:
     # Labels come from Babel and the catalogue: built once per language, in that language.
+    pattern = _("%(city)s, %(country)s")
     grouped = sorted(
         (
-            (str(TIMEZONE_AREA_LABELS[name.split("/", 1)[0]]), timezone_label(name, locale), name)
+            (
+                str(TIMEZONE_AREA_LABELS[name.split("/", 1)[0]]),
+                timezone_label(name, locale, pattern),
+                name,
+            )
             for name in canonical_timezones()
         ),
         key=lambda row: (_sort_key(row[0]), _sort_key(row[1]), row[2]),
