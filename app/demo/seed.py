@@ -42,18 +42,20 @@ DEMO_PASSWORD = "dialogue-demo-2026"  # noqa: S105 - printed for the demo on pur
 ADMIN_EMAIL = "admin@demo.dialoguecafe.org"
 EMAIL_DOMAIN = "demo.dialoguecafe.org"
 
-DESCRIPTION = """\
-The **Dialogue Café Network** links cafés in different cities through high-quality
-videoconferencing, so that people of different cultures, faiths and backgrounds can hold
-conversations together.
-
-This call invites **cities and local governments** to propose hosting a Dialogue Café. We look
-for cities with the right mix of creativity, diversity, intercultural profile, innovation,
-collaboration, culture of peace and vision.
-
-A proposal names the partner organisations that would run the café: people to run it, a space
-of about 60–80 m² that is open and accessible, and links to the networks that would use it.
-"""
+# One line per paragraph, as an organiser would type it in the settings' text box.
+DESCRIPTION = "\n\n".join(
+    (
+        "The **Dialogue Café Network** links cafés in different cities through high-quality "
+        "videoconferencing, so that people of different cultures, faiths and backgrounds can "
+        "hold conversations together.",
+        "This call invites **cities and local governments** to propose hosting a Dialogue Café. "
+        "We look for cities with the right mix of creativity, diversity, intercultural profile, "
+        "innovation, collaboration, culture of peace and vision.",
+        "A proposal names the partner organisations that would run the café: people to run it, "
+        "a space of about 60–80 m² that is open and accessible, and links to the networks that "
+        "would use it.",
+    )
+)
 
 ELIGIBILITY = (
     (
