@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Role, User, UserRole
 from app.accounts.passwords import hash_password
+from app.accounts.services import create_administrator
 from app.calls import services as call_services
 from app.calls.models import Call
 from app.db import utcnow
@@ -575,7 +576,11 @@ def _seed_open_call(admin: User) -> Call:
 
 def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
     """Create the demo once. Returns (created, [(role, email, password)])."""
-    admin, _ = _user(ADMIN_EMAIL, "Demo Administrator", (Role.ADMINISTRATOR,))
+    admin = db.session.scalar(select(User).where(User.email == ADMIN_EMAIL))
+    if admin is None:
+        admin = create_administrator(
+            email=ADMIN_EMAIL, name="Demo Administrator", password=DEMO_PASSWORD
+        )
     reviewers = _reviewers(admin)
     created = False
     # The call in review first: its cities then apply to the open call as newcomers would.
