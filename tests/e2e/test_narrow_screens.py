@@ -2,7 +2,8 @@
 
 No page is wider than the screen (no sideways scrolling, even with long file names), and
 each page of the form shows its first field on the first screen: the list of sections is
-folded into one line above it.
+folded into one line above it. The registration form proposes the browser's time zone,
+also when the browser calls it by an older name than the list does.
 """
 
 from __future__ import annotations
@@ -127,3 +128,19 @@ def test_on_a_wide_screen_the_sections_stay_listed_beside_the_form(desktop, serv
     expect(page.locator("details.section-menu summary")).to_be_hidden()
     expect(page.get_by_role("link", name=re.compile("Venue"))).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+@pytest.mark.parametrize(
+    ("browser_zone", "proposed"),
+    [("Europe/Lisbon", "Europe/Lisbon"), ("Asia/Calcutta", "Asia/Kolkata")],
+)
+def test_registration_proposes_the_browsers_time_zone(browser, server, browser_zone, proposed):
+    context = browser.new_context(locale="en-GB", timezone_id=browser_zone)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/register")
+        expect(page.locator("#timezone")).to_have_value(proposed)
+        label = page.locator("#timezone option:checked").text_content()
+        assert label in ("Lisbon, Portugal", "Kolkata, India")
+    finally:
+        context.close()
