@@ -184,6 +184,24 @@ def rule_conflicts(
     ]
 
 
+@dataclass(frozen=True)
+class ProposalSpread:
+    """Where a call's submitted proposals come from: what the form's rules must fit."""
+
+    proposals: int
+    countries: int
+    continents: int
+
+
+def proposal_spread(call: Call) -> ProposalSpread:
+    places = queries.submitted_places(call.id)
+    return ProposalSpread(
+        proposals=len(places),
+        countries=len({row.country_code for row in places if row.country_code}),
+        continents=len({row.continent for row in places if row.continent}),
+    )
+
+
 def default_parameters(call: Call) -> CompileParameters:
     """Rules that fit the call in front of the form: up to ten cities, at most one per country
     and at least one from every continent that applied, each kept only when this call's
@@ -457,18 +475,11 @@ class PublicationChecks:
     missing_reviews: list[ProposalScore]
     open_clarifications: list
 
-    @property
-    def clear(self) -> bool:
-        return not (
-            self.call_open
-            or self.review_changes
-            or self.missing_reviews
-            or self.open_clarifications
-        )
-
 
 def publication_checks(shortlist: Shortlist) -> PublicationChecks:
     call = db.session.get(Call, shortlist.call_id)
+    # Missing reviews as the ranking counts them, so that this list and the ranking's
+    # "Missing" column never disagree.
     ranking = rank_proposals(call)
     return PublicationChecks(
         call_open=call.state not in CLOSED_CALL_STATES + DECIDED_CALL_STATES,

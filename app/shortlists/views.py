@@ -144,6 +144,7 @@ def _index_page(call: Call, form: CompileForm, status: int = 200):
         "shortlists/index.html",
         call=call,
         form=form,
+        spread=services.proposal_spread(call),
         shortlists=queries.shortlists_of_call(call.id),
         can_compile=can_compile_shortlist(current_user, call),
     ), status

@@ -334,13 +334,14 @@ def test_a_compile_stopped_by_an_error_says_so_and_can_be_compiled_again(
 
 
 def test_the_compile_form_defaults_fit_the_call_in_front_of_it(admin_client):
-    # Twelve proposals from eight countries (the demo's shape): ten cities, one per country,
+    # Twelve proposals from eight countries (as the demo had): ten cities, one per country,
     # cannot be met, so the form does not propose a per-country limit.
-    countries = ["PT", "PT", "IT", "IT", "KE", "KE", "JP", "BR", "CA", "AU", "FR", "ES"]
+    countries = ["PT", "PT", "IT", "IT", "KE", "KE", "JP", "BR", "CA", "AU", "FR", "FR"]
     continents = ["Europe"] * 4 + ["Africa"] * 2 + ["Asia", "South America"]
     continents += ["North America", "Oceania", "Europe", "Europe"]
     scored = scored_call([city(f"C{n}", countries[n], continents[n], 3, 4) for n in range(12)])
     page = admin_client.get(f"/admin/calls/{scored.call.id}/shortlists").get_data(as_text=True)
+    assert "12 submitted proposals from 8 countries on 6 continents" in page
     assert re.search(r'name="size"[^>]*value="10"', page)
     assert re.search(r'name="min_per_group"[^>]*value="1"', page)
     assert not re.search(r'name="max_per_country"[^>]*value="\d', page)
