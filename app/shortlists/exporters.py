@@ -24,7 +24,7 @@ import csv
 import enum
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -38,6 +38,7 @@ from app.calls.forms import PROPOSAL_STATE_LABELS
 from app.calls.models import Call, Criterion
 from app.db import utcnow
 from app.extensions import db
+from app.jobs.services import Progress
 from app.proposals import queries as proposal_queries
 from app.proposals.continents import CONTINENT_LABELS
 from app.proposals.countries import country_name
@@ -49,7 +50,6 @@ from app.shortlists.models import Shortlist, ShortlistState
 from app.shortlists.scoring import Ranking, ScoringOptions, rank_proposals, scale_of
 from app.shortlists.solver import Reason, describe
 
-Progress = Callable[[int, int, str], None]
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 STREAM_BATCH = 500  # rows fetched from the cursor at a time; also how often progress is told
 CONTENT_TYPES = {
