@@ -144,3 +144,21 @@ def test_registration_proposes_the_browsers_time_zone(browser, server, browser_z
         assert label in ("Lisbon, Portugal", "Kolkata, India")
     finally:
         context.close()
+
+
+def test_the_organisers_wide_tables_scroll_inside_themselves_on_a_phone(phone, server):
+    from app.demo.seed import ADMIN_EMAIL, DEMO_PASSWORD
+    from tests.e2e.people import log_in_at
+
+    page = phone.new_page()
+    log_in_at(page, server, ADMIN_EMAIL, DEMO_PASSWORD)
+    page.goto(f"{server.url}/admin/calls")
+    proposals = page.locator("a[href$='/proposals']").first.get_attribute("href")
+
+    too_wide = {}
+    for path in ("/admin/calls", proposals, "/admin/people", "/admin/outbox", "/reviews"):
+        page.goto(server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            too_wide[path] = width
+    assert not too_wide
