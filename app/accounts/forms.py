@@ -255,6 +255,11 @@ class ProfileForm(FlaskForm, ProfileFieldsMixin):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.set_choices()
+        # UTC is what an account gets without JavaScript at registration: static/js/app.js
+        # offers the browser's zone with a button; nothing changes until it is pressed.
+        self.timezone.render_kw = {
+            "data-propose-timezone": _("Use this browser's time zone: %(zone)s", zone="{zone}")
+        }
 
 
 class ChangePasswordForm(FlaskForm):

@@ -162,3 +162,25 @@ def test_the_organisers_wide_tables_scroll_inside_themselves_on_a_phone(phone, s
         if width > PHONE["width"]:
             too_wide[path] = width
     assert not too_wide
+
+
+def test_settings_offer_the_browsers_zone_to_an_account_still_on_utc(browser, server):
+    from app.demo.seed import DEMO_PASSWORD
+    from tests.e2e.people import log_in_at
+
+    context = browser.new_context(locale="en-GB", timezone_id="Asia/Calcutta")
+    try:
+        page = context.new_page()
+        log_in_at(page, server, "kenji.sato@demo.dialoguecafe.org", DEMO_PASSWORD)
+        page.goto(f"{server.url}/settings")
+        expect(page.locator("#timezone")).to_have_value("UTC")  # nothing changes by itself
+
+        page.get_by_role("button", name="Use this browser's time zone: Kolkata, India").click()
+        expect(page.locator("#timezone")).to_have_value("Asia/Kolkata")
+        page.get_by_role("button", name="Save settings").click()
+
+        page.goto(f"{server.url}/settings")
+        expect(page.locator("#timezone")).to_have_value("Asia/Kolkata")
+        expect(page.get_by_role("button", name=re.compile("browser's time zone"))).to_have_count(0)
+    finally:
+        context.close()
