@@ -3,15 +3,17 @@
 (function () {
   "use strict";
   var lang = document.documentElement.lang || undefined;
-  var options = {
-    weekday: "long", year: "numeric", month: "long", day: "numeric",
-    hour: "2-digit", minute: "2-digit", timeZoneName: "long"
-  };
+  // The server's one shape of a moment (app/core/i18n.py format_when): the day, then the
+  // time and the zone ("Fri, July 31, 2026, 4:00 PM BST"), so a deadline reads like every
+  // other date of the site.
+  var day = { weekday: "short", year: "numeric", month: "long", day: "numeric" };
+  var clock = { hour: "numeric", minute: "2-digit", timeZoneName: "short" };
   document.querySelectorAll("time[data-localise]").forEach(function (element) {
     var instant = new Date(element.getAttribute("datetime"));
     if (isNaN(instant.getTime())) { return; }
     try {
-      var formatted = new Intl.DateTimeFormat(lang, options).format(instant);
+      var formatted = new Intl.DateTimeFormat(lang, day).format(instant) + ", " +
+        new Intl.DateTimeFormat(lang, clock).format(instant);
       element.setAttribute("title", element.textContent.trim());
       element.textContent = formatted;
     } catch (error) {
