@@ -119,11 +119,20 @@ def open_clarifications(shortlist_id: int) -> list:
     ).all()
 
 
-def submitted_places(call_id: int) -> list:
-    """Where each submitted proposal comes from: country, continent and region (one query)."""
+def scored_places(call_id: int) -> list:
+    """Where each proposal that can be chosen comes from (country, continent and region): a
+    submitted proposal with at least one review that counts, so that it has a score."""
+    scored = (
+        select(Assignment.proposal_id)
+        .join(Review, Review.assignment_id == Assignment.id)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(*counted_review_conditions(call_id))
+    )
     return db.session.execute(
         select(Proposal.id, Proposal.country_code, Proposal.continent, Proposal.region).where(
-            Proposal.call_id == call_id, Proposal.state.in_(SUBMITTED_STATES)
+            Proposal.call_id == call_id,
+            Proposal.state.in_(SUBMITTED_STATES),
+            Proposal.id.in_(scored),
         )
     ).all()
 

@@ -130,7 +130,7 @@ _CONFLICT_FIELDS = {
 
 
 def _place_candidates(call: Call, group_by: str) -> list[Candidate]:
-    """Every submitted proposal as an equally scored candidate: the rules' shape alone."""
+    """Every proposal that has a score, equally scored: the rules' shape alone."""
     return [
         Candidate(
             proposal_id=row.id,
@@ -139,7 +139,7 @@ def _place_candidates(call: Call, group_by: str) -> list[Candidate]:
             group=getattr(row, group_by) or None,
             country=row.country_code or None,
         )
-        for position, row in enumerate(queries.submitted_places(call.id), start=1)
+        for position, row in enumerate(queries.scored_places(call.id), start=1)
     ]
 
 
@@ -147,7 +147,7 @@ def _conflict_message(problem: Reason, proposals: int, group_label=None) -> str:
     p = problem.params
     if problem.code == "too_few_eligible":
         return _(
-            "%(size)s cities cannot be chosen: this call has %(count)s submitted proposals.",
+            "%(size)s cities cannot be chosen: %(count)s proposals of this call have a review.",
             size=p["size"],
             count=proposals,
         )
@@ -186,7 +186,7 @@ def rule_conflicts(
 
 @dataclass(frozen=True)
 class ProposalSpread:
-    """Where a call's submitted proposals come from: what the form's rules must fit."""
+    """Where a call's scored proposals come from: what the form's rules must fit."""
 
     proposals: int
     countries: int
@@ -194,7 +194,7 @@ class ProposalSpread:
 
 
 def proposal_spread(call: Call) -> ProposalSpread:
-    places = queries.submitted_places(call.id)
+    places = queries.scored_places(call.id)
     return ProposalSpread(
         proposals=len(places),
         countries=len({row.country_code for row in places if row.country_code}),

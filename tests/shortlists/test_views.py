@@ -341,7 +341,7 @@ def test_the_compile_form_defaults_fit_the_call_in_front_of_it(admin_client):
     continents += ["North America", "Oceania", "Europe", "Europe"]
     scored = scored_call([city(f"C{n}", countries[n], continents[n], 3, 4) for n in range(12)])
     page = admin_client.get(f"/admin/calls/{scored.call.id}/shortlists").get_data(as_text=True)
-    assert "12 submitted proposals from 8 countries on 6 continents" in page
+    assert "12 proposals of this call have a review, from 8 countries on 6 continents" in page
     assert re.search(r'name="size"[^>]*value="10"', page)
     assert re.search(r'name="min_per_group"[^>]*value="1"', page)
     assert not re.search(r'name="max_per_country"[^>]*value="\d', page)
@@ -349,6 +349,16 @@ def test_the_compile_form_defaults_fit_the_call_in_front_of_it(admin_client):
     page = admin_client.get(f"/admin/calls/{small.call.id}/shortlists").get_data(as_text=True)
     assert re.search(r'name="size"[^>]*value="3"', page)
     assert re.search(r'name="max_per_country"[^>]*value="1"', page)
+
+
+def test_the_compile_form_counts_only_proposals_that_have_a_review(admin_client):
+    # Three submitted, one still without any review (as on a call whose review just began):
+    # it cannot be chosen, so the form proposes two cities, not three that would fail.
+    cities = [city("Porto", "PT", "Europe", 4), city("Kyoto", "JP", "Asia", 3)]
+    scored = scored_call([*cities, city("Dakar", "SN", "Africa")])
+    page = admin_client.get(f"/admin/calls/{scored.call.id}/shortlists").get_data(as_text=True)
+    assert "2 proposals of this call have a review" in page
+    assert re.search(r'name="size"[^>]*value="2"', page)
 
 
 def test_rules_that_cannot_be_met_together_are_refused_before_compiling(admin_client, scored):
