@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.shortlists.scoring import SCORE_DIGITS, rounded
 
@@ -583,9 +584,14 @@ def describe(reason: Reason | None, group_label=None) -> str:
             "Out: a balance rule is binding; a lower-ranked proposal was needed elsewhere."
         ),
         "size_not_positive": lambda: _("The number of cities must be at least 1."),
-        "too_few_eligible": lambda: _(
-            "Only %(eligible)s proposals reach the minimum score, fewer than the %(size)s "
-            "cities asked for. Lower the minimum score or the number of cities.",
+        "too_few_eligible": lambda: ngettext(
+            "Only %(eligible)s proposal can be chosen (reviewed, and at the minimum score "
+            "if one is set), fewer than the %(size)s cities asked for. Lower the minimum "
+            "score or the number of cities.",
+            "Only %(eligible)s proposals can be chosen (reviewed, and at the minimum score "
+            "if one is set), fewer than the %(size)s cities asked for. Lower the minimum "
+            "score or the number of cities.",
+            p["eligible"],
             **p,
         ),
         "too_few_countries": lambda: _(

@@ -35,7 +35,7 @@ def test_compile_shortlist_command_names_the_rule_it_cannot_meet(app, admin, sco
         args=["compile-shortlist", scored.call.slug, "--size", "3", "--min-score", "99"]
     )
     assert result.exit_code == 1
-    assert "cannot compile: Only 1 proposals reach the minimum score" in result.output
+    assert "cannot compile: Only 1 proposal can be chosen" in result.output
 
 
 def test_compile_shortlist_command_refuses_an_unknown_call(app, admin):

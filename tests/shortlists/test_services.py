@@ -92,7 +92,7 @@ def test_rules_that_cannot_be_met_fail_the_job_with_the_rule_named(admin, scored
     assert [p.code for p in services.problems_of(shortlist)] == ["too_few_eligible"]
     job = job_of(shortlist)
     assert job.state == JobState.FAILED
-    assert "Only 2 proposals reach the minimum score" in job.message
+    assert "Only 2 proposals can be chosen" in job.message
     assert not any(e.included for e in entries(shortlist).values())
 
 

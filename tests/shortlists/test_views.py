@@ -122,7 +122,7 @@ def test_a_failed_compilation_says_which_rule_cannot_be_met(admin_client, admin,
     shortlist = compile_now(actor=admin, call=scored.call, size=3, min_score=90)
     page = admin_client.get(f"/admin/shortlists/{shortlist.id}").get_data(as_text=True)
     assert "No shortlist meets these rules" in page
-    assert "Only 1 proposals reach the minimum score" in page
+    assert "Only 1 proposal can be chosen" in page
 
 
 def test_adjusting_needs_a_reason_and_then_shows_it(admin_client, admin, scored):
@@ -296,7 +296,7 @@ def test_a_failed_compile_shows_only_the_failure_and_offers_to_compile_again(
     page = job_page.get_data(as_text=True)
     assert "being compiled" not in page
     assert "No shortlist was compiled" in page
-    assert "Only 1 proposals reach the minimum score" in page
+    assert "Only 1 proposal can be chosen" in page
     assert "<progress" not in page and "Stopped by an error" not in page
     assert f'href="/admin/shortlists/{failed.id}"' in page
     retry = form_posting_to(page, f"/admin/shortlists/{failed.id}/compile-again")
