@@ -184,3 +184,17 @@ def test_settings_offer_the_browsers_zone_to_an_account_still_on_utc(browser, se
         expect(page.get_by_role("button", name=re.compile("browser's time zone"))).to_have_count(0)
     finally:
         context.close()
+
+
+def test_a_deadline_localised_by_the_browser_reads_like_the_servers_dates(browser, server):
+    context = browser.new_context(locale="en-US", timezone_id="America/New_York")
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/calls/{CALL_SLUG}")
+        deadline = page.locator("time[data-localise]").first
+        # The server writes "Sat, January 2, 2027, 5:12 PM UTC"; the browser the same shape.
+        expect(deadline).to_have_text(
+            re.compile(r"^[A-Z][a-z]{2}, [A-Z][a-z]+ \d{1,2}, \d{4}, \d{1,2}:\d\d\s[AP]M E[SD]T$")
+        )
+    finally:
+        context.close()
