@@ -124,7 +124,10 @@ def solve(candidates: Sequence[Candidate], constraints: Constraints) -> Solution
 
 
 def _required_groups(candidates: Sequence[Candidate]) -> list[str]:
-    return sorted({c.group for c in candidates if c.group})
+    """The groups the minimum per group applies to: those with a reviewed proposal. A
+    continent whose only proposal has no review yet cannot be represented, whatever the
+    rules say, so it does not make every shortlist fail."""
+    return sorted({c.group for c in candidates if c.group and c.score is not None})
 
 
 def _capacity(candidates: Sequence[Candidate], per_country: int | None) -> int:

@@ -219,3 +219,13 @@ def test_two_thousand_proposals_compile_well_within_the_budget():
         continents
     )
     assert solution.seconds < 2.0
+
+
+def test_a_continent_whose_proposals_have_no_review_yet_does_not_make_the_rules_fail():
+    # Porto is reviewed; Kyoto, the only proposal from Asia, has no review yet.
+    candidates = ranked((0.8, "Europe", "PT"), (None, "Asia", "JP"))
+
+    solution = solve(candidates, Constraints(size=1, min_per_group=1, max_per_country=1))
+
+    assert solution.feasible
+    assert solution.selected == {1}
