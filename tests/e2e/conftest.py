@@ -127,15 +127,34 @@ def context(browser, request):
     context.set_default_timeout(TIMEOUT_MS)
     yield context
     if getattr(request.node, "browser_test_failed", False):
-        keep_pages(context, request.node.name)
+        keep_pages([context], request.node.name)
     context.close()
 
 
-def keep_pages(context, test_name: str) -> None:
+@pytest.fixture
+def person(browser, request):
+    """`person()` opens a page in a browser of its own (its own cookies): one per person."""
+    contexts = []
+
+    def new_person():
+        context = browser.new_context(locale="en-GB", timezone_id="Europe/Lisbon")
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_person
+    if getattr(request.node, "browser_test_failed", False):
+        keep_pages(contexts, request.node.name)
+    for context in contexts:
+        context.close()
+
+
+def keep_pages(contexts, test_name: str) -> None:
     folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", test_name)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    for number, page in enumerate(context.pages, start=1):
+    pages = [page for context in contexts for page in context.pages]
+    for number, page in enumerate(pages, start=1):
         try:
             page.screenshot(path=str(folder / f"page-{number}.png"), full_page=True)
             (folder / f"page-{number}.html").write_text(page.content())

@@ -28,7 +28,7 @@ def seed() -> None:
     call = create_call(
         actor=None,
         slug=CALL_SLUG,
-        title="Dialogue Café — Call for Interest to Cities",
+        title="Dialogue Café — browser test call",
         description="Host a **Dialogue Café** in your city.",
         opens_at=now - timedelta(days=1),
         closes_at=now + timedelta(days=30),
