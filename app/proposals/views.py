@@ -32,7 +32,6 @@ from app.errors import DomainError, InvalidInput
 from app.extensions import db
 from app.proposals import presenting, queries, sections, services, storage
 from app.proposals.continents import CONTINENT_LABELS
-from app.proposals.history import proposal_history
 from app.proposals.forms import (
     ATTACHMENT_KIND_LABELS,
     ClarificationAnswerForm,
@@ -45,6 +44,7 @@ from app.proposals.forms import (
     make_section_form,
     section_form_data,
 )
+from app.proposals.history import proposal_history
 from app.proposals.models import AttachmentKind, Proposal
 from app.proposals.permissions import (
     can_answer_clarification,
