@@ -124,14 +124,39 @@ def _template_filter(part: str):
 
 
 def register_date_filters(app: Flask) -> None:
-    """Every date filter of the templates, Flask-Babel's names included, goes to format_when."""
+    """Every date filter of the templates, Flask-Babel's names included, goes to format_when;
+    language and country codes are written as names in the reader's language."""
     app.jinja_env.filters.update(
         when=_template_filter("datetime"),
         datetimeformat=_template_filter("datetime"),
         day=_template_filter("date"),
         dateformat=_template_filter("date"),
         timeformat=_template_filter("time"),
+        language_name=language_name,
+        country_name=country_name,
     )
+
+
+def _reader_locale() -> Locale:
+    return Locale.parse(str(get_locale() or "en"))
+
+
+def language_name(code: str | None) -> str:
+    """'fr' -> 'French' (in English), 'français' (in French); an unknown code stays as it is."""
+    if not code:
+        return ""
+    try:
+        name = Locale.parse(code).get_display_name(_reader_locale())
+    except (ValueError, LookupError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
+
+
+def country_name(code: str | None) -> str:
+    """An ISO 3166 code as the country's name in the reader's language ('PT' -> 'Portugal')."""
+    if not code:
+        return ""
+    return _reader_locale().territories.get(code.upper(), code)
 
 
 # -- the time zones people choose from -----------------------------------------------------------

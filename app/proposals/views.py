@@ -687,4 +687,6 @@ def _proposal_labels():
         "state_labels": {state.value: label for state, label in sections.STATE_LABELS.items()},
         "attachment_labels": {kind.value: label for kind, label in ATTACHMENT_KIND_LABELS.items()},
         "continent_labels": CONTINENT_LABELS,
+        # The same rule as the routes: a link is shown only where it leads somewhere.
+        "can_edit_proposal": can_edit_proposal,
     }

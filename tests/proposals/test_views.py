@@ -730,3 +730,16 @@ def test_after_the_deadline_the_form_can_be_read_but_not_changed(
     assert re.search(r'<input[^>]*disabled[^>]*id="city"|<input[^>]*id="city"[^>]*disabled', page)
     assert "data-autosave-url" not in page
     assert ">Save</button>" not in page.replace("\n", "").replace("  ", "")
+
+
+@pytest.mark.parametrize("state", [ProposalState.UNDER_REVIEW, ProposalState.SHORTLISTED])
+def test_my_proposals_offers_check_and_submit_only_where_the_city_can_still_submit(
+    client, call, city, state
+):
+    make_proposal(call=call, owner=city, state=ProposalState.DRAFT, city="Lisbon")
+    make_proposal(call=call, owner=city, state=state, city="Porto")
+    log_in(client, city)
+
+    page = client.get("/proposals").get_data(as_text=True)
+
+    assert page.count("Check and submit") == 1

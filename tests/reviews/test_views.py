@@ -248,6 +248,7 @@ def test_assigning_by_hand_per_proposal_and_per_reviewer(client, setting):
     assert loads == {reviewer.id: 3, setting.reviewers[1].id: 1}
     page = client.get(f"/admin/proposals/{proposal.id}/reviewers").get_data(as_text=True)
     assert "Reviewer 0" in page and "Take off" in page
+    assert "<td>Not started" in page and "<td>assigned" not in page  # a state in words
 
 
 def test_the_remind_button_queues_one_message(client, setting, assignment):

@@ -162,6 +162,7 @@ def test_publishing_previews_then_decides_and_emails(admin_client, admin, scored
     assert preview.status_code == 200
     assert "Lisbon is shortlisted to host a Dialogue Café" in page
     assert "The decision on the proposal of Porto" in page
+    assert re.search(r"\), in English</h4>", page)  # the language by name, never its code
     unconfirmed = admin_client.post(f"/admin/shortlists/{shortlist.id}/publish", data={})
     assert unconfirmed.status_code == 400
     assert scored.proposals[0].state == ProposalState.SUBMITTED
