@@ -11,6 +11,7 @@ from app.extensions import db
 
 def register_commands(app: Flask) -> None:
     register_bench_commands(app)
+
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Create the demo call, people and proposals (safe to run twice)."""
