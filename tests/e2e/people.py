@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.e2e.conftest import PASSWORD, Server
+from tests.e2e.conftest import PASSWORD
 from tests.proposals.helpers import minimal_pdf
+from tests.servers import Server
 
 
 def expect(locator):

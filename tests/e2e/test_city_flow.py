@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import Server, embedded
 from tests.e2e.people import (
     expect,
     fill_from_partners_to_submission,
@@ -22,6 +21,7 @@ from tests.e2e.people import (
     wait_until_autosaved,
 )
 from tests.e2e.server import CALL_SLUG
+from tests.servers import Server, embedded
 
 pytestmark = pytest.mark.browser
 

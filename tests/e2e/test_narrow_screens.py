@@ -13,10 +13,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import TIMEOUT_MS, Server, embedded, keep_pages
+from tests.e2e.conftest import TIMEOUT_MS, keep_pages
 from tests.e2e.people import expect, register_and_log_in
 from tests.e2e.server import CALL_SLUG
 from tests.proposals.helpers import minimal_pdf
+from tests.servers import Server, embedded
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +46,7 @@ def _context(browser, request, viewport: dict):
     context.set_default_timeout(TIMEOUT_MS)
     yield context
     if getattr(request.node, "browser_test_failed", False):
-        keep_pages(context, request.node.name)
+        keep_pages([context], request.node.name)
     context.close()
 
 

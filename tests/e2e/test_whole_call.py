@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Server
 from tests.e2e.people import (
     expect,
     fill_from_partners_to_submission,
@@ -25,6 +24,7 @@ from tests.e2e.people import (
     register_and_log_in,
     wait_until_autosaved,
 )
+from tests.servers import Server
 
 pytestmark = pytest.mark.browser
 

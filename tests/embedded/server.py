@@ -1,8 +1,8 @@
 """The embedded default as `make run` serves it, for the concurrency tests: a real server.
 
-`python -m tests.embedded.server PORT` creates the development app (an SQLite file in
-INSTANCE_PATH, tasks in-process, CSRF on), seeds one open call and a city whose complete
-draft is ready to submit, and serves it threaded with werkzeug, as `flask run` does.
+`python -m tests.embedded.server seed` (after `flask db upgrade`) creates one open call and a
+city whose complete draft is ready to submit; `serve PORT` serves the development app (an
+SQLite file, tasks in-process, CSRF on) threaded with werkzeug, as `flask run` does.
 """
 
 from __future__ import annotations
@@ -27,16 +27,20 @@ def seed() -> int:
     return proposal.id
 
 
-def main(port: int) -> None:
+def main(command: str, *arguments: str) -> None:
     from werkzeug.serving import run_simple
 
     from app import create_app
 
     app = create_app("development")
-    with app.app_context():
-        seed()
-    run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False, use_debugger=False)
+    if command == "seed":
+        with app.app_context():
+            seed()
+        return
+    run_simple(
+        "127.0.0.1", int(arguments[0]), app, threaded=True, use_reloader=False, use_debugger=False
+    )
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(*sys.argv[1:])

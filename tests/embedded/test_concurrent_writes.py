@@ -6,13 +6,7 @@ confirmation email. A write still waiting when the busy timeout ends is a 409, n
 from __future__ import annotations
 
 import json
-import os
-import socket
-import sqlite3
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -26,6 +20,7 @@ import pytest
 from tests.embedded.conftest import page_form
 from tests.embedded.server import CITY_EMAIL
 from tests.factories import PASSWORD
+from tests.servers import Server, embedded
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 AUTOSAVES = 8
@@ -76,75 +71,9 @@ class Browser:
         return page_form(answer.body, action)
 
 
-@dataclass
-class Server:
-    url: str
-    database: Path
-    log: Path
-
-    def rows(self, query: str, *parameters) -> list[tuple]:
-        connection = sqlite3.connect(self.database)
-        try:
-            return connection.execute(query, parameters).fetchall()
-        finally:
-            connection.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("embedded")
-    port = _free_port()
-    database = folder / "dialogue_cafe.db"
-    log = folder / "server.log"
-    environment = {
-        **os.environ,
-        "APP_ENV": "development",
-        "INSTANCE_PATH": str(folder),
-        "DATABASE_URL": f"sqlite:///{database}",
-        "UPLOAD_FOLDER": str(folder / "uploads"),
-        "EXPORT_FOLDER": str(folder / "exports"),
-        "SERVER_NAME": f"127.0.0.1:{port}",
-        "TASK_DISPATCH": "in_process",
-        "MAIL_BACKEND": "console",
-        "REDIS_URL": "",
-        "PYTHONUNBUFFERED": "1",
-    }
-    with open(log, "w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.embedded.server", str(port)],
-            cwd=REPOSITORY,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                # Our own server on 127.0.0.1, over http.
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the app server did not start:\n" + log.read_text())
-            time.sleep(0.3)
-        yield Server(url=url, database=database, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    yield from embedded(tmp_path_factory.mktemp("embedded"), module="tests.embedded.server")
 
 
 @pytest.fixture(scope="module")
