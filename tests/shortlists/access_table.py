@@ -54,7 +54,9 @@ ROUTES = [
     post_route(
         "shortlists.compile",
         lambda w: f"/admin/calls/{w.call}/shortlists",
-        ADMIN_POST,
+        # Let through, then refused with the form's message: the world's one proposal has no
+        # review yet, so no city can be chosen (the form says so before compiling).
+        administrators(400),
         data=lambda w: {"size": "1", "min_per_group": "0", "group_by": "continent"},
     ),
     RouteAccess("shortlists.detail", _detail, ADMIN_PAGE),
