@@ -38,6 +38,13 @@ def without_token(response) -> str:
     return TOKEN_INPUT.sub('<input name="csrf_token" value="">', response.get_data(as_text=True))
 
 
+def log_in(client, user) -> None:
+    """The person is logged in on this client, as after the login form (without its cost)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.session_token
+        session["_fresh"] = True
+
+
 class BrowserLikeClient(FlaskClient):
     rendered_token: str | None = None
 

@@ -7,6 +7,7 @@ import pytest
 from app.extensions import db
 from app.proposals.models import ProposalState
 from tests.access import ROLES, World, collect_routes
+from tests.client import log_in
 from tests.factories import (
     make_admin,
     make_assignment,
@@ -58,12 +59,6 @@ def world(app_context) -> World:
         "administrator_user": administrator.id,
     }
     return World(users=users, ids=ids)
-
-
-def log_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from app.bench.harness import (
+from bench.harness import (
     NOT_AVAILABLE,
     Row,
     _run_python_load,
@@ -15,7 +15,7 @@ from app.bench.harness import (
     search_path_schema,
     session_cookie,
 )
-from app.bench.workloads import FormParser
+from bench.workloads import FormParser
 
 
 def test_the_schema_is_read_from_the_search_path_option():
@@ -106,7 +106,7 @@ def test_the_python_load_fallback_counts_requests_and_errors(tiny_server):
 
 
 def test_the_application_flow_is_told_in_its_three_parts():
-    from app.bench.workloads import _apply_phases, _generic_path
+    from bench.workloads import _apply_phases, _generic_path
 
     requests = [
         ("POST", "/register", 302, 0.01, 5),

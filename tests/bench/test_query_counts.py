@@ -12,9 +12,9 @@ from flask import url_for
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.bench.seed import BENCH_ADMIN_EMAIL, seed_bench
 from app.extensions import db
 from app.notifications.services import record_notification
+from bench.seed import BENCH_ADMIN_EMAIL, seed_bench
 from tests.querycount import count_queries
 
 PAGES = {

@@ -1,4 +1,4 @@
-"""`flask seed-bench` creates exactly the workload it announces, the same every time."""
+"""`python -m bench seed` creates exactly the workload it announces, the same every time."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import hashlib
 import json
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from app.accounts.models import Role, User, UserRole
 from app.audit.models import AuditEntry
-from app.bench.seed import BENCH_EMAIL_DOMAIN, BENCH_SLUG, CITIES, bench_call, seed_bench
 from app.calls.defaults import DEFAULT_CRITERIA
 from app.calls.models import Call, CallState, Criterion
 from app.calls.services import is_accepting_proposals
@@ -26,6 +26,8 @@ from app.reviews.models import (
     ReviewState,
     Score,
 )
+from bench.__main__ import cli
+from bench.seed import BENCH_EMAIL_DOMAIN, BENCH_SLUG, CITIES, bench_call, seed_bench
 
 TINY = {"proposals": 8, "reviewers": 6, "reviews_per_proposal": 2}
 
@@ -176,9 +178,9 @@ def test_cities_cover_every_inhabited_continent():
     assert {city.continent for city in CITIES} == set(CONTINENT_LABELS) - {ANTARCTICA}
 
 
-def test_seed_bench_command_reports_what_it_created(app):
-    result = app.test_cli_runner().invoke(
-        args=["seed-bench", "--proposals", "3", "--reviewers", "4", "--reviews-per-proposal", "2"]
+def test_seed_command_reports_what_it_created(app_context):
+    result = CliRunner().invoke(
+        cli, args=["seed", "--proposals", "3", "--reviewers", "4", "--reviews-per-proposal", "2"]
     )
 
     assert result.exit_code == 0, result.output

@@ -6,6 +6,7 @@ import pytest
 from flask import g
 
 from app.extensions import db
+from tests.client import log_in
 from tests.factories import make_admin
 
 
@@ -24,12 +25,6 @@ def forget_request_state() -> None:
     every request, but keeps Flask-WTF's token there on purpose (tests/accounts compares
     pages of two clients byte for byte); tests of per-visitor tokens drop it here."""
     g.pop("csrf_token", None)
-
-
-def log_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
 
 
 @pytest.fixture

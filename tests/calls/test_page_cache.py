@@ -11,7 +11,8 @@ import time_machine
 from app.calls import services
 from app.calls.page_cache import VISITOR_SLOT, PageCache
 from app.extensions import db
-from tests.calls.conftest import forget_request_state, log_in
+from tests.calls.conftest import forget_request_state
+from tests.client import log_in
 from tests.factories import make_call, make_user
 from tests.querycount import count_queries
 

@@ -11,7 +11,8 @@ from app.calls.models import CallState
 from app.db import utcnow
 from app.extensions import db
 from app.proposals.models import Proposal, ProposalState
-from tests.calls.conftest import forget_request_state, log_in
+from tests.calls.conftest import forget_request_state
+from tests.client import log_in
 from tests.factories import make_call, make_proposal, make_user
 from tests.querycount import count_queries
 

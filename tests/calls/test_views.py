@@ -12,7 +12,7 @@ from app.calls.models import Call, CallState, Criterion
 from app.db import utcnow
 from app.extensions import db
 from app.proposals.models import ProposalState
-from tests.calls.conftest import log_in
+from tests.client import log_in
 from tests.factories import (
     make_assignment,
     make_call,

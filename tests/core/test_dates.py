@@ -10,8 +10,8 @@ import pytest
 from app.calls.models import CallState
 from app.extensions import db
 from app.proposals.models import ProposalState
+from tests.client import log_in
 from tests.factories import make_admin, make_call, make_proposal
-from tests.proposals.helpers import log_in
 
 SUBMITTED = datetime(2030, 5, 1, 23, 30, tzinfo=UTC)  # 08:30 the next morning in Tokyo
 # CLDR writes a narrow no-break space before AM.

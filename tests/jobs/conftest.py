@@ -5,12 +5,6 @@ from __future__ import annotations
 import pytest
 
 
-def log_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
-
-
 @pytest.fixture
 def export_folder(app):
     from pathlib import Path

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from app.extensions import db
+from tests.client import log_in
 from tests.factories import make_admin, make_call, make_job
-from tests.jobs.conftest import log_in
 
 
 @pytest.fixture

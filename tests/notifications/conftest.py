@@ -10,6 +10,7 @@ from flask_babel import get_domain
 
 from app.notifications import mail
 from app.notifications.translations import compile_translations
+from tests.client import log_in
 
 
 @pytest.fixture
@@ -57,12 +58,6 @@ def flaky_mailer(monkeypatch) -> FlakyMailer:
 
     monkeypatch.setattr(mail.MailerPool, "get", get)
     return mailer
-
-
-def log_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
 
 
 @pytest.fixture

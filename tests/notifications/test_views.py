@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.jobs.models import Job
 from app.notifications.models import Notification, NotificationStatus
+from tests.client import log_in
 from tests.factories import make_call, make_notification, make_proposal, make_user
-from tests.notifications.conftest import log_in
 from tests.querycount import count_queries
 
 

@@ -132,12 +132,6 @@ def section_input(partners: list[dict[str, Any]] | None = None, **values: Any) -
     return SectionInput(values=values, partners=partners)
 
 
-def log_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
-
-
 def attach(
     proposal: Proposal,
     data: bytes | None = None,

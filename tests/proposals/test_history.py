@@ -7,8 +7,9 @@ import re
 from app.audit.services import record_audit
 from app.extensions import db
 from app.proposals import services
+from tests.client import log_in
 from tests.factories import make_admin, make_reviewer
-from tests.proposals.helpers import attach, complete_proposal, log_in
+from tests.proposals.helpers import attach, complete_proposal
 
 
 def _history_rows(page: str) -> list[list[str]]:

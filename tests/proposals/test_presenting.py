@@ -14,8 +14,9 @@ from app.calls.models import CallState
 from app.extensions import db
 from app.proposals import presenting, services
 from app.proposals.models import Partner, PartnerKind
+from tests.client import log_in
 from tests.factories import make_admin, make_assignment, make_reviewer
-from tests.proposals.helpers import attach, complete_proposal, log_in
+from tests.proposals.helpers import attach, complete_proposal
 
 ANSWER_PAIR = re.compile(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", re.S)
 

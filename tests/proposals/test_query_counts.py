@@ -15,8 +15,9 @@ from app.db import utcnow
 from app.extensions import db
 from app.proposals.models import Partner, PartnerKind
 from app.proposals.sections import SECTIONS, SectionKind
+from tests.client import log_in
 from tests.factories import make_proposal, make_user
-from tests.proposals.helpers import attach, complete_proposal, log_in
+from tests.proposals.helpers import attach, complete_proposal
 from tests.querycount import count_queries
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from app.extensions import db
 from app.proposals.models import Proposal
+from tests.client import log_in
 from tests.factories import make_proposal
-from tests.proposals.helpers import log_in
 
 UNSTORABLE = "This text contains a character that can't be stored: remove it and try again."
 

@@ -22,6 +22,7 @@ from app.proposals.models import (
     ProposalState,
 )
 from app.proposals.sections import SECTIONS
+from tests.client import log_in
 from tests.factories import (
     make_admin,
     make_assignment,
@@ -30,7 +31,7 @@ from tests.factories import (
     make_reviewer,
     make_user,
 )
-from tests.proposals.helpers import attach, complete_proposal, count, log_in, minimal_pdf, save
+from tests.proposals.helpers import attach, complete_proposal, count, minimal_pdf, save
 
 
 @pytest.fixture

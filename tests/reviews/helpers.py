@@ -56,9 +56,3 @@ def make_reviewing(
         for j in range(reviewers)
     ]
     return Reviewing(call=call, admin=make_admin(), reviewers=people, proposals=made)
-
-
-def log_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True

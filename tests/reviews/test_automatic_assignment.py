@@ -20,8 +20,9 @@ from app.reviews.models import (
     ConflictSource,
     ReviewerProfile,
 )
+from tests.client import log_in
 from tests.factories import make_assignment, make_review
-from tests.reviews.helpers import log_in, make_reviewing
+from tests.reviews.helpers import make_reviewing
 
 
 def database_contents() -> dict[str, list[tuple]]:

@@ -9,8 +9,9 @@ from app.extensions import db
 from app.proposals.models import Partner
 from app.reviews import conflicts, queries, services
 from app.reviews.models import AssignmentState, ConflictOfInterest, ConflictSource
+from tests.client import log_in
 from tests.factories import make_assignment, make_proposal, make_review, make_reviewer
-from tests.reviews.helpers import log_in, make_reviewing
+from tests.reviews.helpers import make_reviewing
 
 
 def active_pairs(call):

@@ -9,8 +9,9 @@ import pytest
 from app.extensions import db
 from app.reviews import conflicts
 from app.reviews.models import ConflictOfInterest, ConflictSource
+from tests.client import log_in
 from tests.factories import make_assignment, make_review
-from tests.reviews.helpers import log_in, make_reviewing
+from tests.reviews.helpers import make_reviewing
 
 TOTAL = "Weighted score (0–100)"
 SPREAD = "Spread (0–100)"

@@ -14,8 +14,9 @@ from app.proposals.models import ProposalState
 from app.proposals.permissions import can_request_clarification
 from app.reviews import queries, services
 from app.shortlists.scoring import rank_proposals
+from tests.client import log_in
 from tests.factories import make_review
-from tests.reviews.helpers import log_in, make_reviewing
+from tests.reviews.helpers import make_reviewing
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from app.extensions import db
 from app.notifications.models import Notification
 from app.proposals.models import Partner
 from app.reviews.models import Assignment, AssignmentState, Review, ReviewState
+from tests.client import log_in
 from tests.factories import make_assignment, make_review
 from tests.querycount import count_queries
-from tests.reviews.helpers import log_in, make_reviewing
+from tests.reviews.helpers import make_reviewing
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.jobs.models import Job
 from app.shortlists import services
 from app.shortlists.models import Shortlist
+from tests.client import log_in
 from tests.factories import make_admin
 from tests.shortlists.helpers import city, scored_call
 from workers.shortlists import compile_shortlist as compile_task
@@ -33,12 +34,6 @@ def admin(app_context):
 @pytest.fixture
 def scored(app_context):
     return scored_call(CITIES)
-
-
-def log_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
 
 
 @pytest.fixture

@@ -267,8 +267,8 @@ def test_pictures_are_accessible_svg_without_inline_style(admin_client, admin, s
 
 @pytest.mark.parametrize("role", ["applicant", "reviewer"])
 def test_cities_and_reviewers_cannot_see_a_compiled_shortlist(client, admin, scored, role):
+    from tests.client import log_in
     from tests.factories import make_reviewer
-    from tests.shortlists.conftest import log_in
 
     shortlist = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
     owner = db.session.get(type(admin), scored.proposals[0].owner_id)
