@@ -40,7 +40,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 bench: translations
-	$(BIN)/flask bench run $(BENCH_ARGS)
+	$(BIN)/python -m bench run $(BENCH_ARGS)
 
 worker: $(STAMP)
 	$(BIN)/celery -A workers worker --loglevel INFO

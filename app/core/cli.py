@@ -5,13 +5,10 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from app.bench.cli import register_bench_commands
 from app.extensions import db
 
 
 def register_commands(app: Flask) -> None:
-    register_bench_commands(app)
-
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Create the demo call, people and proposals (safe to run twice)."""

@@ -1,4 +1,4 @@
-"""`flask seed-bench`: the workload of a big call, the same every time (a fixed random seed).
+"""`python -m bench seed`: the workload of a big call, the same every time (a fixed random seed).
 
 One open call with the seven default criteria, N submitted proposals with a revision and
 narrative answers of 150-400 words per criterion, reviewers with profiles and limits,

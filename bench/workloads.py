@@ -1,4 +1,4 @@
-"""What `flask bench run` measures, one function per line group of the table (issue 8).
+"""What `python -m bench run` measures, one function per line group of the table (issue 8).
 
 Each `measure_<name>(context)` returns rows with their budget; a feature that does not
 exist yet gives "not available yet", never a made-up figure. Times over HTTP are taken
@@ -23,7 +23,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.bench.harness import (
+from app.extensions import db
+from bench.harness import (
     BENCH_REDIS_URL,
     BenchContext,
     CeleryWorker,
@@ -37,7 +38,7 @@ from app.bench.harness import (
     session_cookie,
     time_http,
 )
-from app.bench.seed import (
+from bench.seed import (
     BENCH_ADMIN_EMAIL,
     BENCH_EMAIL_DOMAIN,
     BENCH_PASSWORD,
@@ -47,7 +48,6 @@ from app.bench.seed import (
     TextMaker,
     drop_accounts,
 )
-from app.extensions import db
 
 PROPOSAL_LINK = re.compile(rb"/admin/proposals/(\d+)")
 

@@ -1,15 +1,15 @@
-"""The machinery of `flask bench run`: servers, load generation, query counting, the table.
+"""The machinery of `python -m bench run`: servers, load generation, query counting, the table.
 
-What is measured lives in app/bench/workloads.py; this module starts and stops gunicorn,
-drives wrk (or a threaded Python client when wrk is absent), times pages over HTTP,
-counts SQL statements in-process, and prints and saves the results.
+What is measured lives in bench/workloads.py and the run itself in bench/run.py; this module
+knows neither. It starts and stops gunicorn and Celery, drives wrk (or a threaded Python
+client when wrk is absent), times pages over HTTP, counts SQL statements in-process, and
+formats the table.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.client
-import json
 import logging
 import os
 import platform
@@ -24,8 +24,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -115,13 +115,13 @@ def machine_description(database_url: str, engine: Engine) -> dict[str, Any]:
         "cpu": cpu_model or platform.processor(),
         "python": platform.python_version(),
         "database": database,
-        "database_url": _redacted(database_url),
+        "database_url": redacted_url(database_url),
         "load_generator": "wrk" if wrk else "python threads",
         "platform": platform.platform(),
     }
 
 
-def _redacted(url: str) -> str:
+def redacted_url(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]+@", r"//\1:***@", url)
 
 
@@ -586,120 +586,3 @@ def server_environment(database_url: str) -> dict[str, str]:
         "MAIL_BACKEND": "memory",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-
-
-MEASURES = (
-    "public",
-    "lists",
-    "exports",
-    "apply",
-    "assignment",
-    "shortlist",
-    "notifications",
-    "memory",
-)
-
-
-def run_bench(
-    *,
-    proposals: int,
-    reviewers: int,
-    reviews_per_proposal: int,
-    database_url: str | None,
-    runs: int,
-    duration: int,
-    reset: bool,
-    only: tuple[str, ...],
-    output: str,
-) -> int:
-    """Seed, serve, measure, print the table, write the JSON. The exit status: 0 when all met."""
-    from flask_migrate import upgrade
-
-    from app.bench import workloads
-    from app.bench.seed import seed_bench
-    from app.extensions import db
-
-    unknown = set(only) - set(MEASURES)
-    if unknown:
-        raise click.BadParameter(f"unknown measure(s): {', '.join(sorted(unknown))}")
-    selected = [m for m in MEASURES if not only or m in only]
-    url = normalise_url(database_url or default_database_url())
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    ensure_schema(url)
-    started_at = time.time()
-    app = make_bench_app(url)
-    with app.app_context():
-        click.echo(f"Bench database: {_redacted(url)}")
-        upgrade()
-        logging.getLogger().setLevel(logging.WARNING)
-        seeding = time.perf_counter()
-        sizes = {"proposals": proposals, "reviewers": reviewers}
-        sizes["reviews_per_proposal"] = reviews_per_proposal
-        summary = seed_bench(**sizes, reset=reset)
-        wanted = (proposals, reviews_per_proposal * proposals)
-        if not summary.created and (summary.proposals, summary.reviews) != wanted:
-            summary = seed_bench(**sizes, reset=True)  # another size was asked for this time
-        db.session.commit()
-        click.echo(f"{summary.describe()} ({time.perf_counter() - seeding:.1f} s)")
-        machine = machine_description(url, db.engine)
-        context = BenchContext(
-            app=app,
-            database_url=url,
-            runs=runs,
-            duration=duration,
-            call_id=summary.call_id,
-            output_dir=_output_path(output).parent,
-        )
-        rows: list[Row] = []
-        try:
-            context.server = GunicornServer("app", "app:create_app()", context.server_env())
-            context.hello = GunicornServer("hello", "app.bench.hello:app")
-            context.server.start("/healthz")
-            context.hello.start("/")
-            context.admin_cookie = workloads.admin_cookie(context)
-            context.memory_trace["after start and login"] = context.server.peak_memory_mib()
-            for name in selected:
-                click.echo(f"measuring: {name} ...", err=True)
-                rows.extend(_measure(name, getattr(workloads, f"measure_{name}"), context))
-                db.session.rollback()
-                context.memory_trace[f"after {name}"] = context.server.peak_memory_mib()
-        finally:
-            for server in (context.server, context.hello):
-                if server is not None:
-                    server.stop()
-    table = format_table(rows)
-    click.echo("")
-    click.echo(table)
-    for note in context.notes:
-        click.echo(f"note: {note}")
-    results = {
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started_at)),
-        "duration_seconds": round(time.time() - started_at, 1),
-        "machine": machine,
-        "workload": asdict(summary),
-        "rows": [asdict(row) for row in rows],
-        "notes": context.notes,
-        "web_worker_peak_mib_after": context.memory_trace,
-        "table": table,
-    }
-    path = _output_path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    click.echo(f"\nWritten to {path}")
-    return 0 if all(row.verdict != "FAIL" for row in rows) else 1
-
-
-def _output_path(output: str) -> Path:
-    path = Path(output)
-    return path if path.is_absolute() else BASE_DIR / path
-
-
-def _measure(name: str, measure: Callable[[BenchContext], list[Row]], context) -> list[Row]:
-    try:
-        return measure(context)
-    except Exception as error:  # a broken measure must not hide the others
-        log.exception("measure %s failed", name)
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-        why = f"error: {type(error).__name__}: {lines[-1] if lines else ''}"[:200]
-        return [Row(name, why, "", "FAIL", {"error": str(error)})]

@@ -12,8 +12,8 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 
-from app.bench.harness import free_port
 from app.notifications.mail import connect_smtp
+from tests.integration.harness import free_port
 
 
 class _Accept:

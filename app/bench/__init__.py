@@ -1,1 +1,0 @@
-"""The benchmark: a seeded workload the size of a big call, and `flask bench run` measuring it."""
