@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, delete, exists, func, select
@@ -18,6 +17,7 @@ from app.accounts.models import Role, User, UserRole
 from app.audit.services import record_audit
 from app.calls.defaults import DEFAULT_CRITERIA
 from app.calls.models import Call, CallState, Criterion, EligibilityQuestion, ScoreVisibility
+from app.core.i18n import zone_named
 from app.core.urls import external_url
 from app.db import utcnow
 from app.errors import DeadlinePassed, DomainError
@@ -74,14 +74,6 @@ QUESTION_FIELDS = ("text", "qualifying_answer", "explanation")
 
 
 # --- time zones -------------------------------------------------------------------------
-
-
-def zone_named(name: str | None) -> ZoneInfo:
-    """The user's zone, or UTC when the stored name is empty or unknown."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def local_to_utc(local: datetime, zone_name: str | None) -> datetime:

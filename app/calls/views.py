@@ -40,6 +40,7 @@ from app.calls.models import Call, CallState, Criterion, EligibilityQuestion
 from app.calls.page_cache import PageCache
 from app.calls.permissions import can_view_call
 from app.core.actions import apply_and_redirect
+from app.core.i18n import zone_named
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
@@ -51,7 +52,7 @@ administrators_only = role_required(Role.ADMINISTRATOR)
 
 
 def _zone() -> str:
-    return services.zone_named(current_user.timezone).key
+    return zone_named(current_user.timezone).key
 
 
 def _call_or_404(call_id: int) -> Call:
@@ -442,7 +443,7 @@ def admin_proposals(call_id: int):
         page=page,
         place_args=place_args,
         filter_args=filter_args,
-        zone=services.zone_named(current_user.timezone),
+        zone=zone_named(current_user.timezone),
         # Resolved once, not once per row: the list may show thousands of rows.
         proposal_states={state: str(label) for state, label in PROPOSAL_STATE_LABELS.items()},
         country_names={code: territories.get(code, code) for code in page.countries},

@@ -42,6 +42,14 @@ def select_timezone() -> str | None:
     return session.get("timezone")
 
 
+def zone_named(name: str | None) -> ZoneInfo:
+    """A person's zone, or UTC when the stored name is empty or unknown (the one fallback)."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
 def is_valid_timezone(name: str) -> bool:
     try:
         ZoneInfo(name)

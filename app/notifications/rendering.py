@@ -13,7 +13,7 @@ from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from app.accounts.models import User
+from app.core.i18n import zone_named
 from app.extensions import db
 from app.notifications.models import Notification
 
@@ -47,13 +48,6 @@ def email_templates() -> list[str]:
         for path in folder.glob("*.txt")
         if not path.name.startswith("_") and path.name != "README.txt"
     )
-
-
-def _timezone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _instant_formatter(locale: str, timezone: ZoneInfo):
@@ -82,10 +76,10 @@ def _date_formatter(locale: str):
 
 def _recipient_timezone(notification: Notification) -> ZoneInfo:
     if notification.recipient_id is None:
-        return ZoneInfo("UTC")
+        return zone_named(None)
     # Only the zone: a worker renders thousands of messages (the whole user would bring roles).
     zone = db.session.scalar(select(User.timezone).where(User.id == notification.recipient_id))
-    return _timezone(zone)
+    return zone_named(zone)
 
 
 def render_notification(
@@ -100,7 +94,7 @@ def render_notification(
     """
     values = dict(notification.context if context is None else context)
     if recipient_timezone:
-        timezone = _timezone(recipient_timezone)
+        timezone = zone_named(recipient_timezone)
     else:
         timezone = _recipient_timezone(notification)
     values["when"] = _instant_formatter(notification.locale, timezone)
