@@ -89,13 +89,21 @@ def _clock_text(locale: str, hour: int, minute: int) -> str:
     return pattern.apply(time(hour, minute), known)
 
 
-@lru_cache(maxsize=1024)
+# (language, zone, offset) -> the zone's name: a zone has a name per offset (CET, CEST), so
+# a list of two thousand dates asks Babel a handful of times (bounded: zones x offsets).
+_ZONE_TEXTS: dict[tuple[str, str, timedelta | None], str] = {}
+
+
 def _zone_text(locale: str, zone, offset: timedelta | None, moment: datetime) -> str:
     """The zone as people write it after a time: "UTC", "CET", else "GMT+05:30"."""
-    short = format_time(moment, "z", tzinfo=zone, locale=locale)
-    if short.isalpha() and len(short) <= 5:
-        return short
-    return format_time(moment, "ZZZZ", tzinfo=zone, locale=locale)
+    key = (locale, str(zone), offset)
+    text = _ZONE_TEXTS.get(key)
+    if text is None:
+        text = format_time(moment, "z", tzinfo=zone, locale=locale)
+        if not (text.isalpha() and len(text) <= 5):
+            text = format_time(moment, "ZZZZ", tzinfo=zone, locale=locale)
+        _ZONE_TEXTS[key] = text
+    return text
 
 
 def format_when(value: datetime | date | None, *, part: str = "datetime") -> str:
