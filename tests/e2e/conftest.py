@@ -64,15 +64,25 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture
-def context(browser, request):
-    """A fresh browser profile; on failure its pages are kept as PNG and HTML."""
-    context = browser.new_context(locale="en-GB", timezone_id="Europe/Lisbon")
+def new_context(browser, **options):
+    """A fresh browser profile, in English and Lisbon's time, unless told otherwise."""
+    context = browser.new_context(**{"locale": "en-GB", "timezone_id": "Europe/Lisbon", **options})
     context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+def browser_context(browser, request, **options):
+    """A fresh browser profile for one test; on failure its pages are kept as PNG and HTML."""
+    context = new_context(browser, **options)
     yield context
     if getattr(request.node, "browser_test_failed", False):
         keep_pages([context], request.node.name)
     context.close()
+
+
+@pytest.fixture
+def context(browser, request):
+    yield from browser_context(browser, request)
 
 
 @pytest.fixture
@@ -81,10 +91,8 @@ def person(browser, request):
     contexts = []
 
     def new_person():
-        context = browser.new_context(locale="en-GB", timezone_id="Europe/Lisbon")
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
+        contexts.append(new_context(browser))
+        return contexts[-1].new_page()
 
     yield new_person
     if getattr(request.node, "browser_test_failed", False):

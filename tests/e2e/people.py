@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from tests.e2e.conftest import PASSWORD
+from tests.e2e.server import CALL_SLUG
 from tests.proposals.helpers import minimal_pdf
 from tests.servers import Server
 
@@ -46,6 +47,15 @@ def log_in_at(page, server: Server, email: str, password: str = PASSWORD) -> Non
 
 def log_out(page) -> None:
     page.get_by_role("button", name="Log out").click()
+
+
+def start_proposal(page, server: Server) -> None:
+    """From the browser test call's page to the first section, eligibility answered."""
+    page.goto(f"{server.url}/calls/{CALL_SLUG}")
+    page.get_by_role("link", name="Apply for your city").first.click()
+    page.get_by_label("Yes").check()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/sections/city$"))
 
 
 def wait_until_autosaved(page) -> None:

@@ -18,9 +18,9 @@ from tests.e2e.people import (
     fill_from_partners_to_submission,
     log_in,
     register_and_log_in,
+    start_proposal,
     wait_until_autosaved,
 )
-from tests.e2e.server import CALL_SLUG
 from tests.servers import Server, embedded
 
 pytestmark = pytest.mark.browser
@@ -30,14 +30,6 @@ pytestmark = pytest.mark.browser
 def server(tmp_path_factory, browser_available) -> Iterator[Server]:
     """The city's own tests run on the embedded default; the whole call runs on both."""
     yield from embedded(tmp_path_factory.mktemp("e2e-city"))
-
-
-def start_proposal(page, server: Server) -> None:
-    page.goto(f"{server.url}/calls/{CALL_SLUG}")
-    page.get_by_role("link", name="Apply for your city").first.click()
-    page.get_by_label("Yes").check()
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(re.compile(r"/sections/city$"))
 
 
 def test_a_city_goes_from_the_call_page_to_a_submitted_proposal(context, server, tmp_path):

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import TIMEOUT_MS, keep_pages
-from tests.e2e.people import expect, register_and_log_in
+from tests.e2e.conftest import browser_context
+from tests.e2e.people import expect, register_and_log_in, start_proposal
 from tests.e2e.server import CALL_SLUG
 from tests.proposals.helpers import minimal_pdf
 from tests.servers import Server, embedded
@@ -41,31 +41,14 @@ def server(tmp_path_factory, browser_available) -> Iterator[Server]:
     yield from embedded(tmp_path_factory.mktemp("e2e-phone"))
 
 
-def _context(browser, request, viewport: dict):
-    context = browser.new_context(viewport=viewport, locale="en-GB", timezone_id="Europe/Lisbon")
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context
-    if getattr(request.node, "browser_test_failed", False):
-        keep_pages([context], request.node.name)
-    context.close()
-
-
 @pytest.fixture
 def phone(browser, request):
-    yield from _context(browser, request, PHONE)
+    yield from browser_context(browser, request, viewport=PHONE)
 
 
 @pytest.fixture
 def desktop(browser, request):
-    yield from _context(browser, request, {"width": 1280, "height": 800})
-
-
-def start_proposal(page, server: Server) -> None:
-    page.goto(f"{server.url}/calls/{CALL_SLUG}")
-    page.get_by_role("link", name="Apply for your city").first.click()
-    page.get_by_label("Yes").check()
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(re.compile(r"/sections/city$"))
+    yield from browser_context(browser, request, viewport={"width": 1280, "height": 800})
 
 
 def _measure(page) -> dict:
