@@ -744,3 +744,18 @@ def test_my_proposals_offers_check_and_submit_only_where_the_city_can_still_subm
     page = client.get("/proposals").get_data(as_text=True)
 
     assert page.count("Check and submit") == 1
+
+
+def test_the_check_page_writes_the_deadline_as_every_page_does(client, call, city):
+    draft = complete_proposal(call=call, owner=city)
+    attach(draft)
+    db.session.commit()
+    log_in(client, city)
+
+    page = client.get(f"/proposals/{draft.id}/submit").get_data(as_text=True)
+
+    with client.application.test_request_context():
+        from flask import render_template_string
+
+        written = render_template_string("{{ value|when }}", value=call.closes_at)
+    assert f"until the call closes on {written}." in page
