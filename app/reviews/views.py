@@ -16,7 +16,6 @@ from app.accounts.permissions import role_required
 from app.accounts.redirects import safe_next_url
 from app.calls.models import Call
 from app.core.actions import apply_and_redirect
-from app.core.forms import UNSTORABLE_MESSAGE, unstorable_fields
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
@@ -402,8 +401,19 @@ def proposal_reviewers(proposal_id: int):
     ):
         flash(_("The reviewers are assigned."), "success")
         return redirect(request.path)
+    return _reviewers_page(proposal, form=form, status=200 if request.method == "GET" else 422)
+
+
+def _reviewers_page(
+    proposal: Proposal,
+    *,
+    form: ChooseReviewersForm | None = None,
+    conflict_form: SetConflictForm | None = None,
+    status: int = 200,
+):
+    """The proposal's reviewers page; a refused form is shown again with what was typed."""
     page = queries.proposal_assignment_page(proposal)
-    conflict_form = SetConflictForm(formdata=None)
+    conflict_form = conflict_form or SetConflictForm(formdata=None)
     conflict_form.reviewer_id.choices = [
         SelectChoice(str(r.reviewer_id), r.name) for r in page.candidates if not r.conflicted
     ]
@@ -411,10 +421,10 @@ def proposal_reviewers(proposal_id: int):
         "reviews/proposal_reviewers.html",
         proposal=proposal,
         page=page,
-        form=form,
+        form=form or ChooseReviewersForm(formdata=None),
         conflict_form=conflict_form,
         button_form=ButtonForm(formdata=None),
-    ), (200 if request.method == "GET" else 422)
+    ), status
 
 
 @bp.route("/admin/calls/<int:call_id>/reviewers/<int:reviewer_id>", methods=["GET", "POST"])
@@ -465,10 +475,8 @@ def set_conflict(proposal_id: int):
     form = SetConflictForm()
     back = url_for("reviews.proposal_reviewers", proposal_id=proposal.id)
     if not form.validate_on_submit():
-        # The reason itself may be what is refused (a character it cannot store): say so.
-        refused = UNSTORABLE_MESSAGE if unstorable_fields(form) else None
-        flash(refused or _("Choose a reviewer and give a reason."), "error")
-        return redirect(back)
+        # The page again, with the reason as typed and what is wrong with it beside it.
+        return _reviewers_page(proposal, conflict_form=form, status=422)
     reviewer = db.session.get(User, form.reviewer_id.data)
     if reviewer is None:
         abort(404)

@@ -11,7 +11,13 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.notifications.models import Notification
 from app.proposals.models import Partner
-from app.reviews.models import Assignment, AssignmentState, Review, ReviewState
+from app.reviews.models import (
+    Assignment,
+    AssignmentState,
+    ConflictOfInterest,
+    Review,
+    ReviewState,
+)
 from tests.client import log_in
 from tests.factories import make_assignment, make_review
 from tests.querycount import count_queries
@@ -391,3 +397,24 @@ def test_a_score_problem_names_the_criterion_once(client, setting, assignment, s
     item = re.search(rf'<a href="#score_{criterion.key}">([^<]+)</a>', summary).group(1)
     assert item.count(criterion.name) == 1, item
     assert f"{criterion.name}: {criterion.name}" not in page
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [("", "This field is required."), ("Same\x00employer", "can't be stored")],
+)
+def test_a_refused_conflict_is_shown_again_with_what_was_typed(client, setting, reason, message):
+    proposal, reviewer = setting.proposals[0], setting.reviewers[1]
+    log_in(client, setting.admin)
+    client.get(f"/admin/proposals/{proposal.id}/reviewers")
+
+    response = client.post(
+        f"/admin/proposals/{proposal.id}/conflicts",
+        data={"reviewer_id": str(reviewer.id), "reason": reason or ""},
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in page
+    assert re.search(rf'<option(?=[^>]*value="{reviewer.id}")(?=[^>]*selected)', page)
+    assert db.session.scalar(select(func.count(ConflictOfInterest.id))) == 0
