@@ -290,26 +290,6 @@ def proposals_by_group(call_id: int, group_by: str) -> list:
     ).all()
 
 
-def dossier_details(proposal_ids: list[int]) -> dict[int, object]:
-    """What the dossier prints about each shortlisted proposal (one query)."""
-    if not proposal_ids:
-        return {}
-    rows = db.session.execute(
-        select(
-            Proposal.id,
-            Proposal.organisation,
-            Proposal.population,
-            Proposal.continent,
-            Proposal.region,
-            Proposal.language,
-            Proposal.contact_name,
-            Proposal.contact_email,
-            Proposal.answers,
-        ).where(Proposal.id.in_(proposal_ids))
-    ).all()
-    return {row.id: row for row in rows}
-
-
 def dossier_reviews(call_id: int, proposal_ids: list[int]) -> dict[int, list]:
     """The counted reviews of the shortlisted proposals, oldest first (one query)."""
     if not proposal_ids:

@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.models import Role
@@ -55,13 +54,8 @@ from app.shortlists.solver import Reason, describe
 bp = Blueprint("shortlists", __name__)
 administrators_only = role_required(Role.ADMINISTRATOR)
 
-STATE_LABELS = {
-    ShortlistState.COMPILING: _l("Compiling"),
-    ShortlistState.COMPILED: _l("Compiled"),
-    ShortlistState.ADJUSTED: _l("Adjusted"),
-    ShortlistState.PUBLISHED: _l("Published"),
-    ShortlistState.FAILED: _l("No result"),
-}
+# The pages and the exports name a shortlist's state alike.
+STATE_LABELS = exporters.SHORTLIST_STATE_LABELS
 
 
 @bp.app_context_processor
