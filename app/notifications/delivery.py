@@ -1,20 +1,20 @@
 """Delivering the outbox: claim one message, send it, record the outcome; re-dispatch.
 
-Why a message is not sent twice, even by two workers at once or by a task delivered
-twice: a worker first *claims* the row (one conditional UPDATE that raises the attempt
-counter and pushes `next_attempt_at` a lease ahead; on PostgreSQL the row lock makes a
-second claimant wait and then find the row no longer due) and commits. It then hands the
-whole message to the SMTP server but for the final "." that makes the server accept it.
-There it marks the row sent, on the condition that its claim (the attempt number) still
-holds, which keeps the row locked; a worker whose claim is gone (the message was
-cancelled, or taken over after the lease) closes the connection instead, and the server
-discards the message. Then the "." and the COMMIT leave one right after the other,
-neither waiting for an answer (on PostgreSQL the COMMIT goes out through libpq and its
-reply is read afterwards). A worker killed before the "." leaves nothing delivered and
-nothing recorded: its claim runs out and the message is tried again. Killed after both,
-it leaves both. Only a kill in the microseconds between the two sends, or a database
-that fails the COMMIT of a row it has already locked, can make a repeat, and the repeat
-carries the same Message-ID.
+Each message goes through three steps, and nothing is held open across the network:
+1. *Claim* (one short transaction): a conditional UPDATE raises the attempt counter and
+   pushes `next_attempt_at` a lease ahead (NOTIFICATION_CLAIM_SECONDS), so no other worker
+   takes the message meanwhile. On PostgreSQL a row another transaction has locked at that
+   moment is skipped (`FOR UPDATE SKIP LOCKED`), not waited for: whoever holds it either
+   delivers it or makes it due again, and the dispatcher hands it over then.
+2. *Send* it over SMTP, with no transaction open.
+3. *Mark* it sent once the server has replied that it accepted it (its own short
+   transaction), on the condition that the claim (the attempt number) still holds.
+
+So in the normal case a message is sent once. A worker killed between the server's reply
+and that commit leaves a delivered message still claimed: after the lease it is sent again,
+with the same Message-ID (`rendering.message_id`), by which the receiving side recognises
+the repeat. A connection lost before the server's reply is retried for the same reason: a
+repeat the receiver can recognise is better than a message lost in silence.
 
 Why a message is never lost: the row is committed with the change that caused it; the
 dispatcher hands over again every pending, due row that the broker did not take or whose
@@ -29,17 +29,16 @@ import logging
 import random
 import smtplib
 from datetime import datetime, timedelta
-from select import select as wait_for_socket
 
 from flask import current_app
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import event, func, select, update
+from sqlalchemy import and_, event, func, select, update
 
 from app.accounts.models import User
 from app.db import utcnow
 from app.extensions import db
 from app.jobs import enqueue_after_commit
-from app.notifications.mail import DeliveryUncertain, MailerPool, open_mailer
+from app.notifications.mail import MailerPool, open_mailer
 from app.notifications.models import Notification, NotificationStatus
 from app.notifications.rendering import render_notification
 
@@ -48,15 +47,11 @@ log = logging.getLogger(__name__)
 DELIVER_TASK = "notifications.deliver"
 DELIVER_BATCH_TASK = "notifications.deliver_batch"
 BATCH_SIZE = 50
-UNCERTAIN_NOTE = (
-    "The connection broke after the whole message was handed over; the mail server "
-    "most likely accepted it, so it is not sent again. "
-)
 
 
 class Outcome(enum.Enum):
-    SENT = "sent"
-    NOT_SENT = "not sent"  # failed this time, lost its claim, or could not be rendered
+    SENT = "sent"  # accepted by the mail server
+    NOT_SENT = "not sent"  # failed this time, or could not be rendered
     SERVER_DOWN = "server down"  # no connection: leave the rest of the batch for later
 
 
@@ -94,13 +89,19 @@ def _claim(notification_id: int, now: datetime | None):
     """The conditional UPDATE that takes a pending, due message for a lease."""
     now = now or utcnow()
     lease = now + timedelta(seconds=current_app.config["NOTIFICATION_CLAIM_SECONDS"])
+    due = (
+        Notification.id == notification_id,
+        Notification.status == NotificationStatus.PENDING,
+        Notification.next_attempt_at <= now,
+    )
+    if _is_postgresql():
+        unlocked = select(Notification.id).where(*due).with_for_update(skip_locked=True)
+        condition = Notification.id == unlocked.scalar_subquery()
+    else:
+        condition = and_(*due)
     return (
         update(Notification)
-        .where(
-            Notification.id == notification_id,
-            Notification.status == NotificationStatus.PENDING,
-            Notification.next_attempt_at <= now,
-        )
+        .where(condition)
         .values(attempts=Notification.attempts + 1, next_attempt_at=lease)
         .execution_options(synchronize_session=False)
     )
@@ -136,7 +137,6 @@ def claim_for_delivery(notification_id: int) -> tuple[Notification, str | None] 
 
 def mark_sent(notification_id: int, *, attempt: int) -> bool:
     """Record the message as sent if this attempt's claim still holds."""
-    now = utcnow()
     statement = (
         update(Notification)
         .where(
@@ -144,7 +144,7 @@ def mark_sent(notification_id: int, *, attempt: int) -> bool:
             Notification.status == NotificationStatus.PENDING,
             Notification.attempts == attempt,
         )
-        .values(status=NotificationStatus.SENT, sent_at=now, last_error=None)
+        .values(status=NotificationStatus.SENT, sent_at=utcnow(), last_error=None)
         .returning(Notification.id)
         .execution_options(synchronize_session=False)
     )
@@ -176,133 +176,51 @@ def record_failed_attempt(
         log.info("notification %s attempt %s failed: %s", notification.id, attempt, error)
 
 
-def _note_uncertain(notification_id: int, error: BaseException) -> None:
-    notification = db.session.get(Notification, notification_id, populate_existing=True)
-    if notification is not None:
-        notification.last_error = (UNCERTAIN_NOTE + describe_error(error))[:2000]
+def _fail_attempt(
+    notification_id: int, *, attempt: int, error: BaseException, permanent: bool = False
+) -> None:
+    """Record a failed attempt in its own transaction."""
+    db.session.rollback()
+    record_failed_attempt(notification_id, attempt=attempt, error=error, permanent=permanent)
+    db.session.commit()
 
 
 def deliver_claimed(
     notification: Notification, *, timezone: str | None, mailers: MailerPool
 ) -> Outcome:
-    """Send one claimed message and record what happened (committing each step)."""
+    """Send one claimed message, then record what happened in a transaction of its own."""
     notification_id, attempt = notification.id, notification.attempts
     try:
         message = render_notification(notification, recipient_timezone=timezone)
     except Exception as error:
         # A missing template or a broken context will not heal by waiting: show it now.
         log.exception("notification %s could not be rendered", notification_id)
-        db.session.rollback()
-        record_failed_attempt(notification_id, attempt=attempt, error=error, permanent=True)
-        db.session.commit()
+        _fail_attempt(notification_id, attempt=attempt, error=error, permanent=True)
         return Outcome.NOT_SENT
-    # End the reading transaction before the write that marks the message sent: on SQLite,
-    # a transaction that read before another worker committed can no longer write
-    # ("database is locked" at once, whatever the busy timeout).
+    # Nothing stays open while the message travels: no lock, and no snapshot (on SQLite, a
+    # transaction that read before another worker committed can no longer write).
     db.session.commit()
     try:
         mailer = mailers.get()
     except (smtplib.SMTPException, OSError) as error:
-        record_failed_attempt(notification_id, attempt=attempt, error=error)
-        db.session.commit()
+        _fail_attempt(notification_id, attempt=attempt, error=error)
         return Outcome.SERVER_DOWN
-
-    mark = SentMark(notification_id, attempt)
     try:
-        sent = mailer.send(message, confirm=mark.confirm, commit=mark.commit)
-    except DeliveryUncertain as error:
-        mark.settle()
-        log.warning("notification %s: %s", notification_id, error)
-        _note_uncertain(notification_id, error)
-        db.session.commit()
-        mailers.close()
-        return Outcome.SENT
+        mailer.send(message)
     except (smtplib.SMTPException, OSError) as error:
-        mark.settle()  # a refusal after the "." finds the row marked sent, and undoes it
-        record_failed_attempt(
-            notification_id, attempt=attempt, error=error, permanent=is_permanent(error)
-        )
-        db.session.commit()
+        _fail_attempt(notification_id, attempt=attempt, error=error, permanent=is_permanent(error))
         return Outcome.NOT_SENT
-    except BaseException:
-        mark.settle()
-        raise
-    mark.settle()
-    return Outcome.SENT if sent else Outcome.NOT_SENT
-
-
-class SentMark:
-    """The "sent" mark of one claimed message, made durable in step with the SMTP server."""
-
-    def __init__(self, notification_id: int, attempt: int) -> None:
-        self.notification_id = notification_id
-        self.attempt = attempt
-        self.committed = False
-        self.commit_in_flight = False
-
-    def confirm(self) -> bool:
-        """Mark it sent in the open transaction (the row stays locked); False: claim gone."""
-        if mark_sent(self.notification_id, attempt=self.attempt):
-            return True
-        db.session.rollback()
-        return False
-
-    def commit(self) -> None:
-        """The final "." has just left: the COMMIT follows it at once."""
-        self.committed = True
-        self.commit_in_flight = send_commit()
-
-    def settle(self) -> None:
-        """Wait for a COMMIT in flight; a mark that was never committed is rolled back."""
-        if self.commit_in_flight:
-            self.commit_in_flight = False
-            finish_commit()
-        elif not self.committed:
-            db.session.rollback()
-
-
-def _driver_connection():
-    """The psycopg connection under the session, when a COMMIT may be sent without waiting."""
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql" or connection.in_nested_transaction():
-        return None  # SQLite, or a transaction inside another one (the test suite's)
-    return connection.connection.driver_connection
-
-
-def send_commit() -> bool:
-    """Send COMMIT without waiting for its reply (True), or commit now where that is impossible."""
-    driver = _driver_connection()
-    if driver is None:
-        db.session.commit()
-        return False
-    pgconn = driver.pgconn
-    pgconn.send_query(b"COMMIT")
-    while pgconn.flush():  # the connection is non-blocking: push it all out now
-        wait_for_socket([], [pgconn.socket], [], 1.0)
-    return True
-
-
-def finish_commit() -> None:
-    """Read the reply of the COMMIT sent by send_commit, then let SQLAlchemy close its side."""
-    # Only ever on PostgreSQL, where the driver has loaded psycopg; on SQLite a web worker
-    # that imports this module (to queue messages) is spared psycopg (about 9 MiB).
-    from psycopg import pq
-
-    pgconn = _driver_connection().pgconn
-    while True:
-        pgconn.consume_input()
-        if not pgconn.is_busy():
-            break
-        wait_for_socket([pgconn.socket], [], [], 1.0)
-    failure = None
-    while (result := pgconn.get_result()) is not None:
-        if result.status != pq.ExecStatus.COMMAND_OK:
-            failure = (result.error_message or b"").decode(errors="replace")
-    # psycopg finds the transaction already closed and sends nothing more.
+    marked = mark_sent(notification_id, attempt=attempt)
     db.session.commit()
-    if failure:
-        log.error("a delivered message could not be recorded as sent: %s", failure)
-        raise RuntimeError(f"COMMIT after delivery failed: {failure}")
+    if not marked:
+        # Cancelled, or taken over after the lease, while the server had it: it is out all
+        # the same, and a second copy would carry the same Message-ID.
+        log.warning(
+            "notification %s %s was delivered, but its claim was gone by then",
+            notification_id,
+            message["Message-ID"],
+        )
+    return Outcome.SENT
 
 
 def deliver_batch(notification_ids: list[int]) -> int:

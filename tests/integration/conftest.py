@@ -35,7 +35,9 @@ TIMINGS = {
     "MAIL_RETRY_BASE_SECONDS": 1,
     "MAIL_RETRY_MAX_SECONDS": 2,
     "NOTIFICATION_REDISPATCH_SECONDS": 1,
-    "NOTIFICATION_CLAIM_SECONDS": 3,
+    # Longer than one SMTP conversation (MAIL_TIMEOUT), as in production: a lease that ran
+    # out while the server had the message would let a second worker send it too.
+    "NOTIFICATION_CLAIM_SECONDS": 8,
     "JOB_REDISPATCH_SECONDS": 2,
     "MAIL_TIMEOUT": 5,
 }
@@ -175,5 +177,6 @@ def quiet_outbox(smtp_sink):
             db.session.commit()
         smtp_sink.accept()
         smtp_sink.messages.clear()
+        smtp_sink.while_receiving = None
 
     return reset

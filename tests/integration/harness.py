@@ -44,11 +44,16 @@ def wait_until(condition: Callable[[], bool], *, timeout: float, every: float = 
 
 
 class SMTPSink:
-    """An aiosmtpd server that keeps what it accepts, and refuses on demand (451 or 550)."""
+    """An aiosmtpd server that keeps what it accepts, and refuses on demand (451 or 550).
+
+    `while_receiving(message)`, if set, runs once the server has a message and before it
+    replies that it accepts it.
+    """
 
     def __init__(self) -> None:
         self.port = free_port()
         self.messages: list[email.message.EmailMessage] = []
+        self.while_receiving: Callable[[email.message.EmailMessage], None] | None = None
         self.refusals = 0
         self._refuse_next = 0
         self._refuse_always: int | None = None
@@ -86,6 +91,8 @@ class SMTPSink:
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        if self.while_receiving:
+            self.while_receiving(message)
         with self._lock:
             self.messages.append(message)
         return "250 2.0.0 accepted"
@@ -93,6 +100,11 @@ class SMTPSink:
     def ids(self) -> Counter:
         with self._lock:
             return Counter(int(message[HEADER]) for message in self.messages)
+
+    def message_ids(self) -> Counter:
+        """How many times each Message-ID arrived."""
+        with self._lock:
+            return Counter(str(message["Message-ID"]) for message in self.messages)
 
     def count(self) -> int:
         with self._lock:

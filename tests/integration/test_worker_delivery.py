@@ -69,6 +69,9 @@ def test_a_notification_reaches_the_smtp_server_exactly_once(stack, smtp_sink, q
     assert smtp_sink.ids() == {notification_id: 1}
     (message,) = smtp_sink.messages
     assert message["To"] == "lisbon@example.org"
+    # What a receiver recognises a repeat by: the same on every attempt of this row.
+    assert message["Message-ID"].startswith(f"<notification-{notification_id}.")
+    assert message["Message-ID"].endswith("@call.test>")
     assert message["Subject"] == "Welcome to the call"
     assert "Your account works." in message.get_body(preferencelist=("plain",)).get_content()
     with stack.app.app_context():

@@ -23,7 +23,10 @@ def french(app):
 
 
 class FlakyMailer:
-    """Refuses the next `failures` messages with `error`, then accepts (kept in `sent`)."""
+    """Refuses the next `failures` messages with `error`, then accepts (kept in `sent`).
+
+    `while_sending` runs while the server has the message, before it accepts it.
+    """
 
     def __init__(self) -> None:
         self.sent: list[EmailMessage] = []
@@ -32,19 +35,15 @@ class FlakyMailer:
             {"x@example.org": (451, b"4.3.0 try again later")}
         )
         self.connect_error: BaseException | None = None
-        self.before_confirm = None
+        self.while_sending = None
 
-    def send(self, message: EmailMessage, *, confirm, commit) -> bool:
+    def send(self, message: EmailMessage) -> None:
+        if self.while_sending:
+            self.while_sending()
         if self.failures:
             self.failures -= 1
             raise self.error
-        if self.before_confirm:
-            self.before_confirm()
-        if not confirm():
-            return False
         self.sent.append(message)
-        commit()
-        return True
 
 
 @pytest.fixture
