@@ -88,6 +88,10 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(views.bp)
 
 
+# Packages with `flask` commands: the domains but core, and the demo data.
+COMMANDS = (*DOMAINS[1:], "demo")
+
+
 def _register_cli(app: Flask) -> None:
-    for domain in DOMAINS:
-        importlib.import_module(f"app.{domain}.cli").register_commands(app)
+    for package in COMMANDS:
+        importlib.import_module(f"app.{package}.cli").register_commands(app)

@@ -33,7 +33,6 @@ from app.accounts.permissions import (
     can_manage_users,
     can_reactivate_user,
 )
-from app.accounts.redirects import safe_next_url
 from app.accounts.tokens import (
     MAX_AGE_SETTINGS,
     TokenError,
@@ -44,12 +43,11 @@ from app.accounts.tokens import (
 )
 from app.audit.services import record_audit
 from app.core.i18n import is_valid_timezone
-from app.core.urls import external_url
+from app.core.urls import external_url, safe_next_url
 from app.db import utcnow
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
 from app.notifications.services import queue_notification
-from app.reviews.models import ReviewerProfile
 
 NAME_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 320
@@ -525,10 +523,9 @@ def invite_reviewer(*, actor: User, name: str, email: str) -> InvitationOutcome:
 
 
 def _grant_reviewer(user: User) -> None:
+    # The reviewer profile is the reviews domain's (a floor above): made when first saved,
+    # read as the defaults until then.
     user.roles.append(UserRole(role=Role.REVIEWER))
-    # Every reviewer has a profile (conflict rules read it); empty until they fill it in.
-    if user.id is None or db.session.get(ReviewerProfile, user.id) is None:
-        db.session.add(ReviewerProfile(user=user))
 
 
 def _send_invitation(user: User, *, actor: User) -> None:

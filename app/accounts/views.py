@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -35,14 +36,19 @@ from app.accounts.forms import (
 )
 from app.accounts.models import Role, normalise_email
 from app.accounts.permissions import can_deactivate_user, can_reactivate_user, role_required
-from app.accounts.redirects import safe_next_url
 from app.accounts.services import LoginStatus
 from app.accounts.tokens import TokenPurpose
-from app.core.navigation import nav_items
+from app.core.navigation import nav_entry, nav_items
+from app.core.urls import safe_next_url
 from app.errors import DomainError
 from app.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
+bp.record_once(
+    nav_entry(
+        position=20, role=Role.ADMINISTRATOR, endpoint="accounts.admin_users", label=_l("People")
+    )
+)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -80,7 +86,7 @@ def _current_user_key() -> str:
 def _home_for(user) -> str:
     """The first page of the user's own work (their navigation's first entry)."""
     items = nav_items(user)
-    return items[0].url if items else url_for("core.index")
+    return items[0].url if items else url_for("calls.index")
 
 
 def _after_login_url(next_url: str | None) -> str:
@@ -249,12 +255,12 @@ def login():
 @bp.post("/logout")
 def logout():
     if not current_user.is_authenticated:
-        return redirect(url_for("core.index"))
+        return redirect(url_for("calls.index"))
     services.log_out(user=current_user._get_current_object())
     db.session.commit()
     logout_user()
     flash(_("You have logged out. Every session of your account has ended."), "success")
-    return redirect(url_for("core.index"))
+    return redirect(url_for("calls.index"))
 
 
 # --- passwords -----------------------------------------------------------------------------

@@ -1,22 +1,24 @@
-"""The main navigation, by role; an entry appears once its blueprint exists."""
+"""The main navigation, by role: each domain adds its entry when its blueprint is registered.
+
+The core knows no domain, so it keeps only the list; `add_nav_entry` is called from a
+blueprint's `record_once`, with the role that sees the entry and its place in the bar.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app, url_for
-from flask_babel import lazy_gettext as _l
+from flask.blueprints import BlueprintSetupState
 
-from app.accounts.models import Role
 
-# (role, endpoint, label), in display order.
-NAV_ENTRIES = [
-    (Role.ADMINISTRATOR, "calls.admin_list", _l("Calls")),
-    (Role.ADMINISTRATOR, "accounts.admin_users", _l("People")),
-    (Role.ADMINISTRATOR, "notifications.outbox", _l("Outbox")),
-    (Role.REVIEWER, "reviews.queue", _l("My reviews")),
-    (Role.APPLICANT, "proposals.my_proposals", _l("My proposals")),
-]
+@dataclass(frozen=True)
+class NavEntry:
+    position: int  # left to right
+    role: str
+    endpoint: str
+    label: Any  # a lazy string: read in the visitor's language
 
 
 @dataclass(frozen=True)
@@ -25,12 +27,22 @@ class NavItem:
     label: str
 
 
+def nav_entry(*, position: int, role: str, endpoint: str, label: Any):
+    """A `Blueprint.record_once` callback that adds the entry to the app's navigation."""
+
+    def record(state: BlueprintSetupState) -> None:
+        entries = state.app.extensions.setdefault("navigation", [])
+        entries.append(NavEntry(position, role, endpoint, label))
+        entries.sort(key=lambda entry: entry.position)
+
+    return record
+
+
 def nav_items(user) -> list[NavItem]:
-    views = current_app.view_functions
     return [
-        NavItem(url_for(endpoint), str(label))
-        for role, endpoint, label in NAV_ENTRIES
-        if endpoint in views and user.has_role(role)
+        NavItem(url_for(entry.endpoint), str(entry.label))
+        for entry in current_app.extensions.get("navigation", [])
+        if user.has_role(entry.role)
     ]
 
 

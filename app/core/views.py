@@ -1,21 +1,15 @@
-"""The home page, language choice, and the liveness and readiness probes."""
+"""The language choice, and the liveness and readiness probes."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from flask import Blueprint, current_app, jsonify, redirect, request, session
 from flask_login import current_user
 
-from app.accounts.redirects import safe_next_url
-from app.calls.queries import open_calls
 from app.core.health import check_readiness
+from app.core.urls import safe_next_url
 from app.extensions import db
 
 bp = Blueprint("core", __name__)
-
-
-@bp.get("/")
-def index():
-    return render_template("core/index.html", open_calls=open_calls())
 
 
 @bp.post("/locale")

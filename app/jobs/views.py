@@ -71,9 +71,9 @@ def _download_url(job: Job) -> str | None:
 
 
 def _back_url(job: Job) -> str:
-    endpoint, takes_call = BACK_LINKS.get(job.kind, ("core.index", False))
+    endpoint, takes_call = BACK_LINKS.get(job.kind, ("calls.index", False))
     if endpoint not in current_app.view_functions or (takes_call and job.call_id is None):
-        endpoint, takes_call = "core.index", False
+        endpoint, takes_call = "calls.index", False
     return url_for(endpoint, call_id=job.call_id) if takes_call else url_for(endpoint)
 
 

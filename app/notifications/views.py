@@ -13,14 +13,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import TemplateError
 
 from app.accounts.models import Role
 from app.accounts.permissions import role_required
-from app.accounts.redirects import safe_next_url
 from app.calls.models import Call
 from app.core.actions import apply_and_redirect
+from app.core.navigation import nav_entry
+from app.core.urls import safe_next_url
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.notifications import bulk, queries, services
@@ -38,6 +40,11 @@ from app.notifications.queries import OutboxFilters
 from app.notifications.rendering import email_templates, redact_secret_links, render_notification
 
 bp = Blueprint("notifications", __name__)
+bp.record_once(
+    nav_entry(
+        position=30, role=Role.ADMINISTRATOR, endpoint="notifications.outbox", label=_l("Outbox")
+    )
+)
 
 administrators_only = role_required(Role.ADMINISTRATOR)
 

@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_babel import format_time
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -28,6 +29,7 @@ from app.accounts.models import Role
 from app.calls.models import CallState
 from app.calls.services import ensure_accepting_proposals
 from app.core.forms import UNSTORABLE_MESSAGE, unstorable_fields
+from app.core.navigation import nav_entry
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
 from app.proposals import presenting, queries, sections, services, storage
@@ -58,6 +60,14 @@ from app.proposals.permissions import (
 log = logging.getLogger(__name__)
 
 bp = Blueprint("proposals", __name__)
+bp.record_once(
+    nav_entry(
+        position=50,
+        role=Role.APPLICANT,
+        endpoint="proposals.my_proposals",
+        label=_l("My proposals"),
+    )
+)
 
 
 # -- loading and authorising ------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -13,15 +14,16 @@ from wtforms import SelectChoice
 
 from app.accounts.models import Role, User
 from app.accounts.permissions import role_required
-from app.accounts.redirects import safe_next_url
 from app.calls.models import Call
 from app.core.actions import apply_and_redirect
+from app.core.navigation import nav_entry
+from app.core.urls import safe_next_url
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.proposals.models import Attachment, Proposal
 from app.proposals.presenting import present_proposal
-from app.reviews import conflicts, numbers, queries, services
+from app.reviews import assigning, conflicts, numbers, profiles, queries, reminders, reviewing
 from app.reviews.forms import (
     RECOMMENDATION_LABELS,
     ApplyPlanForm,
@@ -39,6 +41,9 @@ from app.reviews.models import Assignment, ConflictOfInterest
 from app.reviews.permissions import can_review_assignment
 
 bp = Blueprint("reviews", __name__)
+bp.record_once(
+    nav_entry(position=40, role=Role.REVIEWER, endpoint="reviews.queue", label=_l("My reviews"))
+)
 
 reviewers_only = role_required(Role.REVIEWER)
 administrators_only = role_required(Role.ADMINISTRATOR)
@@ -118,10 +123,10 @@ def queue():
 def _profile_page(reviewer: User, *, admin: bool):
     form = ReviewerProfileForm()
     if request.method == "GET":
-        form.fill_from(services.get_profile(reviewer))
+        form.fill_from(profiles.get_profile(reviewer))
     elif form.validate_on_submit() and _save(
         form,
-        lambda: services.update_reviewer_profile(
+        lambda: profiles.update_reviewer_profile(
             actor=current_user, reviewer=reviewer, **form.values()
         ),
     ):
@@ -149,7 +154,7 @@ def _review_page(assignment: Assignment, form, withdraw_form, status: int = 200)
         # The files of the version the reviewer reads, not ones added since.
         query = query.where(Attachment.id.in_([a.get("id") for a in submitted if a.get("id")]))
     attachments = db.session.scalars(query).all()
-    snapshot = services.snapshot_for_reviewer(revision, call)
+    snapshot = reviewing.snapshot_for_reviewer(revision, call)
     can_download = "proposals.download_attachment" in current_app.view_functions
     return (
         render_template(
@@ -206,7 +211,7 @@ def review(assignment_id: int):
         return _review_page(assignment, form, WithdrawForm(formdata=None))
     submit = request.form.get("action") == "submit"
     if form.validate_on_submit():
-        data = services.ReviewInput(
+        data = reviewing.ReviewInput(
             scores={c.key: form.score_field(c).data for c in criteria},
             comments={c.key: form.comment_field(c).data or "" for c in criteria},
             overall_comment=form.overall_comment.data or "",
@@ -218,7 +223,7 @@ def review(assignment_id: int):
         )
         if _save(
             form,
-            lambda: services.save_review(
+            lambda: reviewing.save_review(
                 actor=current_user, assignment=assignment, data=data, submit=submit
             ),
         ):
@@ -238,9 +243,9 @@ def withdraw(assignment_id: int):
     form = WithdrawForm()
     if form.validate_on_submit():
         service = (
-            services.recuse_from_assignment
+            reviewing.recuse_from_assignment
             if form.kind.data == "conflict"
-            else services.decline_assignment
+            else reviewing.decline_assignment
         )
         if _save(
             form,
@@ -291,7 +296,7 @@ def remind(call_id: int, reviewer_id: int):
     queued: list[bool] = []
     response = apply_and_redirect(
         lambda: queued.append(
-            services.remind_reviewer(actor=current_user, call=call, reviewer=reviewer)
+            reminders.remind_reviewer(actor=current_user, call=call, reviewer=reviewer)
         ),
         done=None,
         back=url_for("reviews.dashboard", call_id=call.id),
@@ -319,7 +324,7 @@ def auto_assign(call_id: int):
 def _preview_page(call: Call, *, replan_unstarted: bool, error: DomainError | None = None):
     """The plan as it stands now; after a refused apply, with the refusal beside the box
     it concerns (or at the top), so the administrator decides on what applying would do."""
-    plan = services.plan_automatic_assignment(
+    plan = assigning.plan_automatic_assignment(
         actor=current_user, call=call, replan_unstarted=replan_unstarted
     )
     apply_form = ApplyPlanForm(
@@ -338,7 +343,7 @@ def _preview_page(call: Call, *, replan_unstarted: bool, error: DomainError | No
         call=call,
         plan=plan,
         apply_form=apply_form,
-        shortfall_message=services.shortfall_message,
+        shortfall_message=assigning.shortfall_message,
     )
 
 
@@ -366,7 +371,7 @@ def auto_assign_apply(call_id: int):
         return redirect(back)
     made: list = []
     try:
-        made = services.apply_automatic_assignment(
+        made = assigning.apply_automatic_assignment(
             actor=current_user,
             call=call,
             new_pairs=form.pair_list(),
@@ -393,7 +398,7 @@ def proposal_reviewers(proposal_id: int):
     form = ChooseReviewersForm()
     if form.validate_on_submit() and _save(
         form,
-        lambda: services.assign_pairs(
+        lambda: assigning.assign_pairs(
             actor=current_user,
             call=proposal.call,
             pairs=[(proposal.id, reviewer_id) for reviewer_id in form.reviewer_ids.data or []],
@@ -435,7 +440,7 @@ def reviewer_assignments(call_id: int, reviewer_id: int):
     form = ChooseProposalsForm()
     if form.validate_on_submit() and _save(
         form,
-        lambda: services.assign_pairs(
+        lambda: assigning.assign_pairs(
             actor=current_user,
             call=call,
             pairs=[(proposal_id, reviewer.id) for proposal_id in form.proposal_ids.data or []],
@@ -462,7 +467,7 @@ def remove_assignment(assignment_id: int):
         "reviews.proposal_reviewers", proposal_id=assignment.proposal_id
     )
     return apply_and_redirect(
-        lambda: services.remove_assignment(actor=current_user, assignment=assignment),
+        lambda: assigning.remove_assignment(actor=current_user, assignment=assignment),
         done=_("The reviewer is taken off this proposal."),
         back=back,
     )

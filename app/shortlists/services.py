@@ -660,7 +660,7 @@ def _proposal_link() -> str:
     try:
         return external_url("proposals.my_proposals")
     except BuildError:  # the applicants' pages are not part of this app build
-        return external_url("core.index")
+        return external_url("calls.index")
 
 
 def decision_messages(shortlist: Shortlist, *, include_comments: bool) -> list[DecisionMessage]:

@@ -1,8 +1,8 @@
 """Calls routes in the role x route table.
 
-The public call page is for everyone (world.call is open). Every other route is for
-administrators: visitors are sent to log in, other roles get 403. A successful POST
-redirects (302).
+The home page and the public call page are for everyone (world.call is open). Every other
+route is for administrators: visitors are sent to log in, other roles get 403. A successful
+POST redirects (302).
 """
 
 from sqlalchemy import select
@@ -73,6 +73,7 @@ def _question_fields(w: World) -> dict:
 
 
 ROUTES = [
+    RouteAccess("calls.index", lambda w: "/", everyone(200)),
     RouteAccess("calls.public_call", lambda w: f"/calls/{_slug(w)}", everyone(200)),
     RouteAccess("calls.admin_list", lambda w: "/admin/calls", ADMIN_PAGE),
     *page_with_form(

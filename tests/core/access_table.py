@@ -1,7 +1,6 @@
 from tests.access import RouteAccess, everyone, post_route
 
 ROUTES = [
-    RouteAccess("core.index", lambda w: "/", everyone(200)),
     RouteAccess("core.healthz", lambda w: "/healthz", everyone(200)),
     RouteAccess("core.readyz", lambda w: "/readyz", everyone(200)),
     post_route(

@@ -1,4 +1,4 @@
-"""Project-wide CLI commands: demo data."""
+"""`flask seed-demo`: the demo call, its people and proposals."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Create the demo call, people and proposals (safe to run twice)."""
-        from app.demo.seed import seed_demo
+        from app.demo.seed import seed_demo  # the web processes never load the demo
 
         created, logins = seed_demo()
         db.session.commit()
