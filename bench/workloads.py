@@ -716,8 +716,8 @@ def measure_assignment(context: BenchContext) -> list[Row]:
     whole preview is shown beside it.
     """
     budget = "< 10 s, optimal"
-    services = _module("app.reviews.services")
-    if services is None or not hasattr(services, "plan_automatic_assignment"):
+    assigning = _module("app.reviews.assigning")
+    if assigning is None or not hasattr(assigning, "plan_automatic_assignment"):
         return [Row.unavailable(ASSIGNMENT_MEASURE, budget, "no plan_automatic_assignment")]
     from app.calls.models import Call
 
@@ -726,7 +726,7 @@ def measure_assignment(context: BenchContext) -> list[Row]:
         _forget_reviews(context.call_id)
         call = db.session.get(Call, context.call_id)
         started = time.perf_counter()
-        plan = services.plan_automatic_assignment(actor=_admin(), call=call)
+        plan = assigning.plan_automatic_assignment(actor=_admin(), call=call)
         preview_seconds = time.perf_counter() - started
         check = _check_plan(context.call_id, plan)
     finally:

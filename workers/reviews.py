@@ -5,14 +5,14 @@ from __future__ import annotations
 from celery import shared_task
 
 from app.extensions import db
-from app.reviews import conflicts, services
+from app.reviews import conflicts, reminders
 from app.reviews.conflicts import DETECT_PROPOSAL_CONFLICTS_TASK
 
 
 @shared_task(name="reviews.send_reminders")
 def send_review_reminders() -> dict[str, int]:
     """Periodic: reminders before the review deadline and overdue notices, each once."""
-    counts = services.send_review_reminders()
+    counts = reminders.send_review_reminders()
     db.session.commit()
     return counts
 

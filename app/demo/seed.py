@@ -33,8 +33,7 @@ from app.extensions import db
 from app.proposals import services as proposal_services
 from app.proposals.models import PartnerKind, Proposal
 from app.proposals.sections import NARRATIVES, SECTIONS, SectionInput, narrative_field_name
-from app.reviews import conflicts
-from app.reviews import services as review_services
+from app.reviews import assigning, conflicts, profiles, reviewing
 from app.reviews.models import Assignment, ConflictOfInterest, Recommendation
 
 DEMO_SLUG = "dialogue-cafe-2026"  # the open call
@@ -308,7 +307,7 @@ def _reviewers(admin: User) -> dict[str, User]:
     for spec in REVIEWERS:
         reviewer, created = _user(spec.email, spec.name, (Role.REVIEWER,))
         if created:
-            review_services.update_reviewer_profile(
+            profiles.update_reviewer_profile(
                 actor=admin,
                 reviewer=reviewer,
                 countries=spec.countries,
@@ -488,7 +487,7 @@ def _assign(admin: User, call: Call, proposals: dict[str, Proposal], reviewers: 
         for reviewer in chosen:
             loads[reviewer.id] += 1
             pairs.append((proposal.id, reviewer.id))
-    review_services.assign_pairs(actor=admin, call=call, pairs=pairs)
+    assigning.assign_pairs(actor=admin, call=call, pairs=pairs)
 
 
 def _review(call: Call, cities: dict[int, DemoCity], rng: random.Random) -> None:
@@ -513,10 +512,10 @@ def _review(call: Call, cities: dict[int, DemoCity], rng: random.Random) -> None
             for criterion in call.criteria
         }
         draft = (city.city, position) in PENDING_DRAFT
-        review_services.save_review(
+        reviewing.save_review(
             actor=reviewer,
             assignment=assignment,
-            data=review_services.ReviewInput(
+            data=reviewing.ReviewInput(
                 scores=scores,
                 overall_comment=COMMENTS[strength],
                 comment_for_applicant="Thank you for a thoughtful proposal.",

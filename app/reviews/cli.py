@@ -27,12 +27,12 @@ def register_commands(app: Flask) -> None:
         call_slug: str, apply_plan: bool, replan_unstarted: bool, end_submitted_reviews: bool
     ) -> None:
         """Plan (and with --apply, make) the call's automatic reviewer assignment."""
-        from app.reviews import services
+        from app.reviews import assigning
 
         call = db.session.scalar(select(Call).where(Call.slug == call_slug))
         if call is None:
             raise click.ClickException(f"No call with the slug {call_slug!r}.")
-        plan = services.plan_automatic_assignment(
+        plan = assigning.plan_automatic_assignment(
             actor=None, call=call, replan_unstarted=replan_unstarted
         )
         click.echo(
@@ -44,7 +44,7 @@ def register_commands(app: Flask) -> None:
             label = plan.proposal_labels.get(shortfall.proposal_id, shortfall.proposal_id)
             click.echo(
                 f"  short: {label}: {shortfall.missing} missing — "
-                f"{services.shortfall_message(shortfall, plan.k)}"
+                f"{assigning.shortfall_message(shortfall, plan.k)}"
             )
         if plan.new_conflicts:
             found = len(plan.new_conflicts)
@@ -56,7 +56,7 @@ def register_commands(app: Flask) -> None:
             click.echo("Nothing changed; run again with --apply to make these assignments.")
             return
         try:
-            made = services.apply_automatic_assignment(
+            made = assigning.apply_automatic_assignment(
                 actor=None,
                 call=call,
                 new_pairs=plan.new_pairs,

@@ -25,7 +25,7 @@ from app.calls.models import Criterion
 from app.core.forms import FlaskForm
 from app.errors import DomainError
 from app.reviews.models import Recommendation
-from app.reviews.services import parse_score
+from app.reviews.reviewing import parse_score
 
 REGIONS = (
     "Africa",

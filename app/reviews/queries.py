@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, User, UserRole
-from app.calls.models import Call, Criterion, ScoreVisibility
+from app.calls.models import Call, CallState, Criterion, ScoreVisibility
 from app.db import utcnow
 from app.extensions import db
 from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalRevision, ProposalState
@@ -40,6 +40,14 @@ REVIEWABLE_STATES = (
     ProposalState.UNDER_REVIEW,
 )
 OPEN_ASSIGNMENT_STATES = (AssignmentState.ASSIGNED, AssignmentState.IN_PROGRESS)
+# Calls whose reviewers still work (and may be reminded, and whose conflicts matter).
+REVIEWING_CALL_STATES = (CallState.OPEN, CallState.CLOSED, CallState.IN_REVIEW)
+
+
+def default_reviewer_limit() -> int:
+    """The most proposals a reviewer takes in a call until they save a profile: a reviewer
+    has no profile row until then, and every query reads the column's default instead."""
+    return ReviewerProfile.__table__.c.max_proposals.default.arg
 
 
 def visible_proposal_ids_for_reviewer(reviewer_id: int) -> Select:
@@ -218,7 +226,7 @@ class ReviewerProgress:
     reviewer_id: int
     name: str
     email: str
-    max_proposals: int | None
+    max_proposals: int  # the default limit until the reviewer saves a profile
     assigned: int
     submitted: int
     overdue: int
@@ -357,7 +365,7 @@ def reviewer_progress(call: Call, *, now: datetime) -> list[ReviewerProgress]:
             User.id,
             User.name,
             User.email,
-            ReviewerProfile.max_proposals,
+            func.coalesce(ReviewerProfile.max_proposals, default_reviewer_limit()),
             func.coalesce(counts.c.assigned, 0),
             func.coalesce(counts.c.submitted, 0),
             func.coalesce(counts.c.overdue, 0),
@@ -566,7 +574,7 @@ def proposal_assignment_page(proposal: Proposal) -> ProposalAssignmentPage:
             reviewer_id=row[0],
             name=row[1],
             load=int(row[2]),
-            limit=row[3] if row[3] is not None else 15,
+            limit=row[3] if row[3] is not None else default_reviewer_limit(),
             languages=list(row[4] or ["en"]),
             region=row[5],
             conflicted=bool(row[6]),

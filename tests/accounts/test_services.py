@@ -18,7 +18,6 @@ from app.audit.models import AuditEntry
 from app.db import utcnow
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
-from app.reviews.models import ReviewerProfile
 from tests.accounts.helpers import last_link, notifications, path_of, register
 from tests.factories import PASSWORD, make_admin, make_reviewer, make_user
 
@@ -438,7 +437,6 @@ def test_inviting_a_new_reviewer_creates_an_account_without_a_password(app_conte
     assert outcome.created
     assert user.email == "expert@example.org"
     assert user.role_names == ["reviewer"] and user.password_hash is None
-    assert db.session.get(ReviewerProfile, user.id) is not None
     [invitation] = notifications("reviewer_invitation")
     assert invitation.context["inviter"] == "Organiser"
     assert path_of(invitation.context["link"]).startswith("/invitation/")
@@ -483,7 +481,6 @@ def test_inviting_someone_with_an_account_grants_the_reviewer_role(app_context):
     assert verify_password(applicant.password_hash, PASSWORD)
     assert [n.recipient_email for n in notifications("role_granted")] == [applicant.email]
     assert notifications("reviewer_invitation") == []
-    assert db.session.get(ReviewerProfile, applicant.id) is not None
 
 
 def test_inviting_an_existing_reviewer_again_is_refused(app_context):

@@ -12,7 +12,7 @@ from app.audit.models import AuditEntry
 from app.db import Base
 from app.errors import Conflict, DomainError
 from app.extensions import db
-from app.reviews import services
+from app.reviews import assigning
 from app.reviews.models import (
     Assignment,
     AssignmentState,
@@ -92,7 +92,7 @@ def test_the_preview_changes_nothing_in_any_table(client, same_country):
 
 def test_the_plan_gives_the_proposal_reviewers_in_place_of_the_ended_ones(same_country):
     setting, nairobi, submitted, unstarted = same_country
-    plan = services.plan_automatic_assignment(actor=setting.admin, call=setting.call)
+    plan = assigning.plan_automatic_assignment(actor=setting.admin, call=setting.call)
     assert [e.assignment_id for e in plan.recusals] == [submitted.id, unstarted.id]
     on_nairobi = {r for p, r in plan.new_pairs if p == nairobi.id}
     assert len(on_nairobi) == 3
@@ -164,9 +164,9 @@ def test_applying_with_confirmation_records_the_conflicts_and_names_the_ended_re
 
 def test_applying_refuses_to_end_assignments_the_preview_did_not_name(same_country):
     setting, _nairobi, submitted, _unstarted = same_country
-    plan = services.plan_automatic_assignment(actor=setting.admin, call=setting.call)
+    plan = assigning.plan_automatic_assignment(actor=setting.admin, call=setting.call)
     with pytest.raises(Conflict, match="changed since the preview"):
-        services.apply_automatic_assignment(
+        assigning.apply_automatic_assignment(
             actor=setting.admin,
             call=setting.call,
             new_pairs=plan.new_pairs,
@@ -175,7 +175,7 @@ def test_applying_refuses_to_end_assignments_the_preview_did_not_name(same_count
             confirm_recusals=True,
         )
     with pytest.raises(DomainError, match="Reviewer 0 on Nairobi"):
-        services.apply_automatic_assignment(
+        assigning.apply_automatic_assignment(
             actor=setting.admin,
             call=setting.call,
             new_pairs=plan.new_pairs,

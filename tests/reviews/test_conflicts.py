@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.proposals.models import Partner
-from app.reviews import conflicts, queries, services
+from app.reviews import assigning, conflicts, profiles, queries, reminders
 from app.reviews.models import AssignmentState, ConflictOfInterest, ConflictSource
 from tests.client import log_in
 from tests.factories import make_assignment, make_proposal, make_review, make_reviewer
@@ -77,7 +77,7 @@ def test_a_lifted_conflict_stays_as_history_and_is_not_found_again(app_context):
     assert len(rows) == 1 and rows[0].lifted_by_id == setting.admin.id
     assert active_pairs(setting.call) == set()
     # The administrator's decision holds: the reviewer can now be assigned.
-    services.assign_pairs(
+    assigning.assign_pairs(
         actor=setting.admin, call=setting.call, pairs=[(setting.proposals[0].id, reviewer.id)]
     )
 
@@ -136,7 +136,7 @@ def test_a_profile_change_that_reveals_a_conflict_ends_the_assignment(app_contex
     setting = make_reviewing(proposals=1, reviewers=1)
     reviewer, proposal = setting.reviewers[0], setting.proposals[0]
     assignment = make_assignment(proposal=proposal, reviewer=reviewer)
-    services.update_reviewer_profile(
+    profiles.update_reviewer_profile(
         actor=reviewer,
         reviewer=reviewer,
         countries=["KE"],
@@ -210,21 +210,21 @@ def test_conflict_hides_the_other_reviews_and_the_dashboard(conflicted, client):
 def test_conflict_blocks_manual_assignment(conflicted):
     setting, reviewer, first, _hidden, _kept = conflicted
     with pytest.raises(Exception, match="conflict of interest"):
-        services.assign_pairs(
+        assigning.assign_pairs(
             actor=setting.admin, call=setting.call, pairs=[(first.id, reviewer.id)]
         )
 
 
 def test_conflict_blocks_automatic_assignment(conflicted):
     setting, reviewer, first, _hidden, _kept = conflicted
-    plan = services.plan_automatic_assignment(actor=setting.admin, call=setting.call)
+    plan = assigning.plan_automatic_assignment(actor=setting.admin, call=setting.call)
     assert (first.id, reviewer.id) not in plan.new_pairs
 
 
 def test_conflict_stops_reminders(conflicted):
     setting, _reviewer, _first, hidden, _kept = conflicted
     hidden.due_at = setting.call.review_deadline
-    counts = services.send_review_reminders(now=setting.call.review_deadline)
+    counts = reminders.send_review_reminders(now=setting.call.review_deadline)
     assert counts["overdue"] == 1  # the kept assignment only
 
 
@@ -250,7 +250,9 @@ def test_conflict_blocks_the_attachment_download_over_http(conflicted, client):
     # Lifting the conflict does not bring the ended assignment back; assigning again does.
     conflict = db.session.scalar(select(ConflictOfInterest))
     conflicts.lift_conflict(actor=_setting.admin, conflict=conflict)
-    services.assign_pairs(actor=_setting.admin, call=_setting.call, pairs=[(first.id, reviewer.id)])
+    assigning.assign_pairs(
+        actor=_setting.admin, call=_setting.call, pairs=[(first.id, reviewer.id)]
+    )
     db.session.commit()
     log_in(client, reviewer)
     assert client.get(url).status_code == 200

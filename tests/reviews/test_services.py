@@ -10,18 +10,20 @@ import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.accounts.services import invite_reviewer
 from app.calls.models import ScoreVisibility
 from app.db import utcnow
 from app.errors import Conflict, DeadlinePassed, DomainError, NotAllowed
 from app.extensions import db
 from app.notifications.models import Notification
-from app.reviews import queries, services
+from app.reviews import assigning, conflicts, profiles, queries, reminders, reviewing
 from app.reviews.models import (
     Assignment,
     AssignmentState,
     ConflictOfInterest,
     ConflictSource,
     Review,
+    ReviewerProfile,
     ReviewState,
     Score,
 )
@@ -39,7 +41,7 @@ def assignment(setting):
     return make_assignment(proposal=setting.proposals[0], reviewer=setting.reviewers[0])
 
 
-def full_input(call, value="3", **overrides) -> services.ReviewInput:
+def full_input(call, value="3", **overrides) -> reviewing.ReviewInput:
     values = {
         "scores": {c.key: value for c in call.criteria},
         "comments": {c.key: f"On {c.name}" for c in call.criteria},
@@ -50,7 +52,7 @@ def full_input(call, value="3", **overrides) -> services.ReviewInput:
         "confidence": 4,
     }
     values.update(overrides)
-    return services.ReviewInput(**values)
+    return reviewing.ReviewInput(**values)
 
 
 # --- scores -----------------------------------------------------------------------------
@@ -77,7 +79,7 @@ def test_bad_scores_are_refused_with_a_clear_error(setting, assignment, raw, cod
     data = full_input(setting.call)
     data.scores[criterion.key] = raw
     with pytest.raises(DomainError) as refused:
-        services.save_review(
+        reviewing.save_review(
             actor=setting.reviewers[0], assignment=assignment, data=data, submit=False
         )
     assert refused.value.code == code
@@ -91,7 +93,7 @@ def test_half_points_are_accepted_when_the_scale_says_so(setting, assignment):
     criterion.scale_step = 0.5
     data = full_input(setting.call)
     data.scores[criterion.key] = "3,5"
-    review = services.save_review(
+    review = reviewing.save_review(
         actor=setting.reviewers[0], assignment=assignment, data=data, submit=True
     )
     assert {s.criterion_id: s.value for s in review.scores}[criterion.id] == 3.5
@@ -124,11 +126,13 @@ def test_save_draft_then_submit(setting, assignment):
     reviewer = setting.reviewers[0]
     partial = full_input(setting.call, recommendation=None, confidence=None)
     partial.scores = {setting.call.criteria[0].key: "4"}
-    review = services.save_review(actor=reviewer, assignment=assignment, data=partial, submit=False)
+    review = reviewing.save_review(
+        actor=reviewer, assignment=assignment, data=partial, submit=False
+    )
     assert review.state == ReviewState.DRAFT
     assert assignment.state == AssignmentState.IN_PROGRESS
     assert len(review.scores) == 1
-    review = services.save_review(
+    review = reviewing.save_review(
         actor=reviewer,
         assignment=assignment,
         data=full_input(setting.call, version=review.version),
@@ -155,7 +159,7 @@ def test_submitting_needs_every_score_a_recommendation_and_a_confidence(
     setting, assignment, change, code
 ):
     with pytest.raises(DomainError) as refused:
-        services.save_review(
+        reviewing.save_review(
             actor=setting.reviewers[0],
             assignment=assignment,
             data=full_input(setting.call, **change),
@@ -166,11 +170,11 @@ def test_submitting_needs_every_score_a_recommendation_and_a_confidence(
 
 def test_a_submitted_review_can_be_edited_until_the_deadline(setting, assignment):
     reviewer = setting.reviewers[0]
-    review = services.save_review(
+    review = reviewing.save_review(
         actor=reviewer, assignment=assignment, data=full_input(setting.call), submit=True
     )
     first_submitted = review.submitted_at
-    review = services.save_review(
+    review = reviewing.save_review(
         actor=reviewer,
         assignment=assignment,
         data=full_input(setting.call, value="5", version=review.version),
@@ -181,7 +185,7 @@ def test_a_submitted_review_can_be_edited_until_the_deadline(setting, assignment
     assert review.submitted_at == first_submitted
     after_deadline = setting.call.review_deadline + timedelta(seconds=1)
     with time_machine.travel(after_deadline, tick=False), pytest.raises(DeadlinePassed):
-        services.save_review(
+        reviewing.save_review(
             actor=reviewer,
             assignment=assignment,
             data=full_input(setting.call, version=review.version),
@@ -191,18 +195,18 @@ def test_a_submitted_review_can_be_edited_until_the_deadline(setting, assignment
 
 def test_a_stale_version_is_refused(setting, assignment):
     reviewer = setting.reviewers[0]
-    review = services.save_review(
+    review = reviewing.save_review(
         actor=reviewer, assignment=assignment, data=full_input(setting.call), submit=False
     )
     stale = review.version
-    services.save_review(
+    reviewing.save_review(
         actor=reviewer,
         assignment=assignment,
         data=full_input(setting.call, value="4", version=stale),
         submit=False,
     )
     with pytest.raises(Conflict):
-        services.save_review(
+        reviewing.save_review(
             actor=reviewer,
             assignment=assignment,
             data=full_input(setting.call, value="2", version=stale),
@@ -212,7 +216,7 @@ def test_a_stale_version_is_refused(setting, assignment):
 
 def test_only_the_assigned_reviewer_may_save(setting, assignment):
     with pytest.raises(NotAllowed):
-        services.save_review(
+        reviewing.save_review(
             actor=setting.reviewers[1],
             assignment=assignment,
             data=full_input(setting.call),
@@ -223,18 +227,18 @@ def test_only_the_assigned_reviewer_may_save(setting, assignment):
 def test_abstaining_frees_the_proposal_for_reassignment(setting, assignment):
     reviewer = setting.reviewers[0]
     with pytest.raises(DomainError):
-        services.decline_assignment(actor=reviewer, assignment=assignment, reason=" ")
-    services.decline_assignment(actor=reviewer, assignment=assignment, reason="No time")
+        reviewing.decline_assignment(actor=reviewer, assignment=assignment, reason=" ")
+    reviewing.decline_assignment(actor=reviewer, assignment=assignment, reason="No time")
     assert assignment.state == AssignmentState.DECLINED
     assert not queries.reviewer_may_see_proposal(reviewer.id, assignment.proposal_id)
-    plan = services.plan_automatic_assignment(actor=setting.admin, call=setting.call)
+    plan = assigning.plan_automatic_assignment(actor=setting.admin, call=setting.call)
     planned = [r for p, r in plan.new_pairs if p == assignment.proposal_id]
     assert len(planned) == 3 and reviewer.id not in planned
 
 
 def test_recusing_records_a_declared_conflict(setting, assignment):
     reviewer = setting.reviewers[0]
-    services.recuse_from_assignment(
+    reviewing.recuse_from_assignment(
         actor=reviewer, assignment=assignment, reason="I advised this city"
     )
     assert assignment.state == AssignmentState.RECUSED
@@ -258,14 +262,14 @@ def two_reviews(setting):
 def test_others_scores_are_hidden_until_the_reviewer_submits_their_own(setting, two_reviews):
     setting.call.score_visibility = ScoreVisibility.AFTER_OWN
     assert queries.other_reviews_for(two_reviews, setting.call) == []
-    services.save_review(
+    reviewing.save_review(
         actor=setting.reviewers[0],
         assignment=two_reviews,
         data=full_input(setting.call),
         submit=False,
     )
     assert queries.other_reviews_for(two_reviews, setting.call) == []
-    services.save_review(
+    reviewing.save_review(
         actor=setting.reviewers[0],
         assignment=two_reviews,
         data=full_input(setting.call),
@@ -277,7 +281,7 @@ def test_others_scores_are_hidden_until_the_reviewer_submits_their_own(setting, 
 
 def test_others_scores_are_never_shown_when_the_call_says_never(setting, two_reviews):
     setting.call.score_visibility = ScoreVisibility.NEVER
-    services.save_review(
+    reviewing.save_review(
         actor=setting.reviewers[0],
         assignment=two_reviews,
         data=full_input(setting.call),
@@ -298,14 +302,14 @@ def test_manual_assignment_respects_the_reviewer_limit(setting):
     reviewer = make_reviewer(profile={"max_proposals": 1})
     pairs = [(setting.proposals[0].id, reviewer.id), (setting.proposals[1].id, reviewer.id)]
     with pytest.raises(DomainError, match="limit"):
-        services.assign_pairs(actor=setting.admin, call=setting.call, pairs=pairs)
-    made = services.assign_pairs(actor=setting.admin, call=setting.call, pairs=pairs[:1])
+        assigning.assign_pairs(actor=setting.admin, call=setting.call, pairs=pairs)
+    made = assigning.assign_pairs(actor=setting.admin, call=setting.call, pairs=pairs[:1])
     assert made[0].due_at == setting.call.review_deadline
 
 
 def test_manual_assignment_in_bulk_emails_each_reviewer_once(setting):
     pairs = [(p.id, r.id) for p in setting.proposals for r in setting.reviewers[:2]]
-    services.assign_pairs(actor=setting.admin, call=setting.call, pairs=pairs)
+    assigning.assign_pairs(actor=setting.admin, call=setting.call, pairs=pairs)
     notifications = db.session.scalars(
         select(Notification).where(Notification.template == "review_assigned")
     ).all()
@@ -317,8 +321,8 @@ def test_manual_assignment_in_bulk_emails_each_reviewer_once(setting):
 
 
 def test_a_declined_pair_can_be_assigned_again_by_hand(setting, assignment):
-    services.decline_assignment(actor=setting.reviewers[0], assignment=assignment, reason="Busy")
-    services.assign_pairs(
+    reviewing.decline_assignment(actor=setting.reviewers[0], assignment=assignment, reason="Busy")
+    assigning.assign_pairs(
         actor=setting.admin,
         call=setting.call,
         pairs=[(assignment.proposal_id, assignment.reviewer_id)],
@@ -330,17 +334,17 @@ def test_removing_an_unstarted_assignment_deletes_it_and_a_started_one_ends(sett
     unstarted = make_assignment(proposal=setting.proposals[0], reviewer=setting.reviewers[0])
     started = make_assignment(proposal=setting.proposals[1], reviewer=setting.reviewers[0])
     make_review(assignment=started, submitted=False)
-    services.remove_assignment(actor=setting.admin, assignment=unstarted)
-    services.remove_assignment(actor=setting.admin, assignment=started)
+    assigning.remove_assignment(actor=setting.admin, assignment=unstarted)
+    assigning.remove_assignment(actor=setting.admin, assignment=started)
     assert db.session.get(Assignment, unstarted.id) is None
     assert started.state == AssignmentState.DECLINED
 
 
 def test_automatic_assignment_plans_then_applies_k_per_proposal(setting):
-    plan = services.plan_automatic_assignment(actor=setting.admin, call=setting.call)
+    plan = assigning.plan_automatic_assignment(actor=setting.admin, call=setting.call)
     assert plan.feasible and len(plan.new_pairs) == 9
     assert db.session.scalar(select(func.count(Assignment.id))) == 0  # a preview changes nothing
-    services.apply_automatic_assignment(
+    assigning.apply_automatic_assignment(
         actor=setting.admin, call=setting.call, new_pairs=plan.new_pairs, removals=plan.removals
     )
     loads = dict(
@@ -350,7 +354,7 @@ def test_automatic_assignment_plans_then_applies_k_per_proposal(setting):
     )
     assert sorted(loads.values()) == [2, 2, 2, 3]
     # Running it again finds nothing to do.
-    again = services.plan_automatic_assignment(actor=setting.admin, call=setting.call)
+    again = assigning.plan_automatic_assignment(actor=setting.admin, call=setting.call)
     assert again.new_pairs == [] and again.kept == 9
 
 
@@ -359,7 +363,7 @@ def test_rerunning_keeps_assignments_with_reviews_and_their_load(setting):
     reviewed = make_assignment(proposal=proposal, reviewer=setting.reviewers[0])
     make_review(assignment=reviewed, submitted=False)
     unstarted = make_assignment(proposal=proposal, reviewer=setting.reviewers[1])
-    plan = services.plan_automatic_assignment(
+    plan = assigning.plan_automatic_assignment(
         actor=setting.admin, call=setting.call, replan_unstarted=True
     )
     assert (proposal.id, setting.reviewers[0].id) not in plan.new_pairs
@@ -383,14 +387,14 @@ def test_automatic_assignment_says_which_proposals_are_short_and_why(setting):
                 )
             )
     db.session.flush()
-    plan = services.plan_automatic_assignment(actor=setting.admin, call=setting.call)
+    plan = assigning.plan_automatic_assignment(actor=setting.admin, call=setting.call)
     assert [(s.proposal_id, s.missing) for s in plan.shortfalls] == [(setting.proposals[0].id, 2)]
-    message = services.shortfall_message(plan.shortfalls[0], plan.k)
+    message = assigning.shortfall_message(plan.shortfalls[0], plan.k)
     assert "1" in message and "3" in message
 
 
 def test_applying_a_plan_rechecks_it(setting):
-    plan = services.plan_automatic_assignment(actor=setting.admin, call=setting.call)
+    plan = assigning.plan_automatic_assignment(actor=setting.admin, call=setting.call)
     proposal_id, reviewer_id = plan.new_pairs[0]
     db.session.add(
         ConflictOfInterest(
@@ -403,7 +407,7 @@ def test_applying_a_plan_rechecks_it(setting):
     )
     db.session.flush()
     with pytest.raises(DomainError, match="conflict of interest"):
-        services.apply_automatic_assignment(
+        assigning.apply_automatic_assignment(
             actor=setting.admin, call=setting.call, new_pairs=plan.new_pairs, removals=[]
         )
 
@@ -414,14 +418,14 @@ def test_applying_a_plan_rechecks_it(setting):
 def test_reminders_and_overdue_notices_are_sent_once_per_assignment(app, setting, assignment):
     app.config["REVIEW_REMINDER_DAYS"] = 3
     deadline = setting.call.review_deadline
-    assert services.send_review_reminders(now=deadline - timedelta(days=4)) == {
+    assert reminders.send_review_reminders(now=deadline - timedelta(days=4)) == {
         "reminder": 0,
         "overdue": 0,
     }
-    assert services.send_review_reminders(now=deadline - timedelta(days=2))["reminder"] == 1
-    assert services.send_review_reminders(now=deadline - timedelta(days=1))["reminder"] == 0
-    assert services.send_review_reminders(now=deadline + timedelta(hours=1))["overdue"] == 1
-    assert services.send_review_reminders(now=deadline + timedelta(days=2)) == {
+    assert reminders.send_review_reminders(now=deadline - timedelta(days=2))["reminder"] == 1
+    assert reminders.send_review_reminders(now=deadline - timedelta(days=1))["reminder"] == 0
+    assert reminders.send_review_reminders(now=deadline + timedelta(hours=1))["overdue"] == 1
+    assert reminders.send_review_reminders(now=deadline + timedelta(days=2)) == {
         "reminder": 0,
         "overdue": 0,
     }
@@ -435,7 +439,7 @@ def test_reminders_and_overdue_notices_are_sent_once_per_assignment(app, setting
 
 def test_a_submitted_review_gets_no_reminder(setting, assignment):
     make_review(assignment=assignment)
-    assert services.send_review_reminders(now=setting.call.review_deadline) == {
+    assert reminders.send_review_reminders(now=setting.call.review_deadline) == {
         "reminder": 0,
         "overdue": 0,
     }
@@ -443,12 +447,12 @@ def test_a_submitted_review_gets_no_reminder(setting, assignment):
 
 def test_the_remind_button_sends_once_a_day(setting, assignment):
     reviewer = setting.reviewers[0]
-    assert services.remind_reviewer(actor=setting.admin, call=setting.call, reviewer=reviewer)
-    assert not services.remind_reviewer(actor=setting.admin, call=setting.call, reviewer=reviewer)
+    assert reminders.remind_reviewer(actor=setting.admin, call=setting.call, reviewer=reviewer)
+    assert not reminders.remind_reviewer(actor=setting.admin, call=setting.call, reviewer=reviewer)
     with time_machine.travel(utcnow() + timedelta(days=1)):
-        assert services.remind_reviewer(actor=setting.admin, call=setting.call, reviewer=reviewer)
+        assert reminders.remind_reviewer(actor=setting.admin, call=setting.call, reviewer=reviewer)
     with pytest.raises(DomainError):
-        services.remind_reviewer(
+        reminders.remind_reviewer(
             actor=setting.admin, call=setting.call, reviewer=setting.reviewers[3]
         )
 
@@ -481,15 +485,15 @@ def profile_values(**overrides):
 
 def test_a_reviewer_edits_their_own_profile_and_not_anothers(setting):
     reviewer, other = setting.reviewers[:2]
-    profile = services.update_reviewer_profile(
+    profile = profiles.update_reviewer_profile(
         actor=reviewer, reviewer=reviewer, **profile_values()
     )
     assert profile.countries == ["PT", "KE"]
     assert profile.cities == ["Lisbon"]
     assert profile.languages == ["en", "fr"]
     with pytest.raises(NotAllowed):
-        services.update_reviewer_profile(actor=reviewer, reviewer=other, **profile_values())
-    services.update_reviewer_profile(actor=setting.admin, reviewer=other, **profile_values())
+        profiles.update_reviewer_profile(actor=reviewer, reviewer=other, **profile_values())
+    profiles.update_reviewer_profile(actor=setting.admin, reviewer=other, **profile_values())
 
 
 @pytest.mark.parametrize(
@@ -504,10 +508,36 @@ def test_a_reviewer_edits_their_own_profile_and_not_anothers(setting):
 def test_profile_input_is_checked(setting, override, field):
     reviewer = setting.reviewers[0]
     with pytest.raises(DomainError) as refused:
-        services.update_reviewer_profile(
+        profiles.update_reviewer_profile(
             actor=reviewer, reviewer=reviewer, **profile_values(**override)
         )
     assert refused.value.field == field
+
+
+def test_an_invited_reviewer_works_with_the_defaults_until_saving_a_profile(setting):
+    reviewer = invite_reviewer(actor=setting.admin, name="New Expert", email="new@example.org").user
+    nairobi = setting.proposals[0]
+    assert db.session.get(ReviewerProfile, reviewer.id) is None
+    profile = profiles.get_profile(reviewer)
+    assert profile.max_proposals == queries.default_reviewer_limit() == 15
+    assert (profile.languages, profile.countries) == (["en"], [])
+    assert conflicts.find_new_conflicts(call=setting.call, reviewer_ids=[reviewer.id]) == {}
+
+    [made] = assigning.assign_pairs(
+        actor=setting.admin, call=setting.call, pairs=[(nairobi.id, reviewer.id)]
+    )
+    [row] = [
+        row
+        for row in queries.reviewer_progress(setting.call, now=utcnow())
+        if row.reviewer_id == reviewer.id
+    ]
+    assert (row.max_proposals, row.assigned) == (15, 1)
+
+    profiles.update_reviewer_profile(
+        actor=reviewer, reviewer=reviewer, **profile_values(countries=["KE"])
+    )
+    assert db.session.get(ReviewerProfile, reviewer.id).countries == ["KE"]
+    assert made.state == AssignmentState.RECUSED
 
 
 # --- emails and the command line -------------------------------------------------------
@@ -516,15 +546,15 @@ def test_profile_input_is_checked(setting, override, field):
 def test_every_review_email_renders_with_its_subject_and_link(setting, assignment):
     from app.notifications.services import render_notification
 
-    services.assign_pairs(
+    assigning.assign_pairs(
         actor=setting.admin,
         call=setting.call,
         pairs=[(setting.proposals[1].id, setting.reviewers[0].id)],
     )
     deadline = setting.call.review_deadline
-    services.send_review_reminders(now=deadline - timedelta(days=1))
-    services.send_review_reminders(now=deadline + timedelta(days=1))
-    services.remind_reviewer(actor=setting.admin, call=setting.call, reviewer=setting.reviewers[0])
+    reminders.send_review_reminders(now=deadline - timedelta(days=1))
+    reminders.send_review_reminders(now=deadline + timedelta(days=1))
+    reminders.remind_reviewer(actor=setting.admin, call=setting.call, reviewer=setting.reviewers[0])
     notifications = db.session.scalars(select(Notification)).all()
     templates = {n.template for n in notifications}
     assert templates == {"review_assigned", "review_reminder", "review_overdue"}

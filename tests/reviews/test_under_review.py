@@ -12,7 +12,7 @@ from app.extensions import db
 from app.proposals import services as proposal_services
 from app.proposals.models import ProposalState
 from app.proposals.permissions import can_request_clarification
-from app.reviews import queries, services
+from app.reviews import assigning, queries
 from app.shortlists.scoring import rank_proposals
 from tests.client import log_in
 from tests.factories import make_review
@@ -25,7 +25,7 @@ def setting(app_context):
 
 
 def assign(setting, proposal, reviewer):
-    return services.assign_pairs(
+    return assigning.assign_pairs(
         actor=setting.admin, call=setting.call, pairs=[(proposal.id, reviewer.id)]
     )[0]
 
@@ -58,14 +58,14 @@ def test_the_first_assignment_puts_a_submitted_proposal_under_review(setting):
 
 
 def test_an_automatic_plan_puts_every_proposal_it_assigns_under_review(setting):
-    plan = services.plan_automatic_assignment(actor=setting.admin, call=setting.call)
-    services.apply_automatic_assignment(
+    plan = assigning.plan_automatic_assignment(actor=setting.admin, call=setting.call)
+    assigning.apply_automatic_assignment(
         actor=setting.admin, call=setting.call, new_pairs=plan.new_pairs, removals=plan.removals
     )
     db.session.expire_all()
     assert {p.state for p in setting.proposals} == {ProposalState.UNDER_REVIEW}
     # Under review stays reviewable: planning again keeps every assignment.
-    again = services.plan_automatic_assignment(actor=setting.admin, call=setting.call)
+    again = assigning.plan_automatic_assignment(actor=setting.admin, call=setting.call)
     assert again.new_pairs == [] and again.kept == 9
 
 

@@ -8,6 +8,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
+from app.accounts.models import Role
 from app.extensions import db
 from app.notifications.models import Notification
 from app.proposals.models import Partner
@@ -16,10 +17,11 @@ from app.reviews.models import (
     AssignmentState,
     ConflictOfInterest,
     Review,
+    ReviewerProfile,
     ReviewState,
 )
 from tests.client import log_in
-from tests.factories import make_assignment, make_review
+from tests.factories import make_assignment, make_review, make_user
 from tests.querycount import count_queries
 from tests.reviews.helpers import make_reviewing
 
@@ -222,8 +224,6 @@ def test_the_preview_says_which_proposals_are_short(client, setting):
         assert reviewer_profile is not None
     db.session.add(Partner(proposal_id=setting.proposals[0].id, organisation="Shared Org"))
     for reviewer in setting.reviewers[:2]:
-        from app.reviews.models import ReviewerProfile
-
         db.session.get(ReviewerProfile, reviewer.id).organisations = ["Shared Org"]
     db.session.commit()
     log_in(client, setting.admin)
@@ -377,10 +377,27 @@ def test_a_reviewer_edits_their_profile_over_http(client, setting):
         },
     )
     assert response.status_code == 302
-    from app.reviews.models import ReviewerProfile
-
     profile = db.session.get(ReviewerProfile, setting.reviewers[0].id)
     assert profile.countries == ["PT", "KE"] and profile.cities == ["Lisbon", "Porto"]
+
+
+def test_a_reviewer_without_a_profile_sees_the_defaults_and_saving_makes_it(client, setting):
+    reviewer = make_user(name="New Expert", roles=(Role.REVIEWER,))
+    db.session.commit()
+    log_in(client, setting.admin)
+    dashboard = client.get(f"/admin/calls/{setting.call.id}/reviews").get_data(as_text=True)
+    limit = r'New Expert</a></td>\s*<td class="num">0/0</td>\s*<td class="num">15</td>'
+    assert re.search(limit, dashboard)
+    page = f"/admin/calls/{setting.call.id}/reviewers/{reviewer.id}"
+    assert client.get(page).status_code == 200
+    log_in(client, reviewer)
+    form = client.get("/reviews/profile").get_data(as_text=True)
+    assert 'value="15"' in form
+    response = client.post(
+        "/reviews/profile", data={"countries": "KE", "languages": "en", "max_proposals": "6"}
+    )
+    assert response.status_code == 302
+    assert db.session.get(ReviewerProfile, reviewer.id).max_proposals == 6
 
 
 @pytest.mark.parametrize("score", ["9", ""])

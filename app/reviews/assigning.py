@@ -1,188 +1,47 @@
-"""Reviewing: reviewer profiles, assignments (by hand and automatic), reviews and reminders.
+"""Assigning reviewers to proposals: by hand, and automatically from the solver's plan.
 
-Every function takes the acting user explicitly, checks the rule, changes the data,
-writes the audit entry, queues the emails in the outbox and flushes; the caller commits.
+The plan itself is computed by `app.reviews.assignment` (pure, no database); this module
+loads what it needs, shows what applying would change, and applies it through the same
+`assign_pairs` as an administrator's choice by hand. Each function checks the rule, changes
+the data, writes the audit entry, queues the emails in the outbox and flushes; the caller
+commits.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-import pycountry
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Role, User, UserRole
 from app.audit.services import record_audit
-from app.calls.models import Call, CallState, Criterion
+from app.calls.models import Call
 from app.core.urls import external_url
 from app.db import utcnow
-from app.errors import Conflict, DeadlinePassed, DomainError, NotAllowed
+from app.errors import Conflict, DomainError
 from app.extensions import db
-from app.notifications.models import Notification
-from app.notifications.services import OutboxMessage, queue_notification, queue_notifications
+from app.notifications.services import OutboxMessage, queue_notifications
 from app.proposals import services as proposal_services
-from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalRevision
+from app.proposals.models import Proposal
 from app.reviews import conflicts
 from app.reviews.models import (
     ACTIVE_ASSIGNMENT_STATES,
     Assignment,
     AssignmentState,
     ConflictOfInterest,
-    Recommendation,
     Review,
     ReviewerProfile,
-    ReviewState,
-    Score,
 )
-from app.reviews.queries import (
-    OPEN_ASSIGNMENT_STATES,
-    REVIEWABLE_STATES,
-    effective_due_at,
-    has_active_conflict,
-    reviewer_may_see_proposal,
-)
+from app.reviews.queries import REVIEWABLE_STATES, default_reviewer_limit
+from app.reviews.reminders import due_label
 
 if TYPE_CHECKING:  # the solver's module brings numpy: imported where a plan is made
     from app.reviews.assignment import AssignmentSolution, Shortfall
-
-# Calls whose reviewers still work (and may be reminded, and whose conflicts matter).
-REVIEWING_CALL_STATES = (CallState.OPEN, CallState.CLOSED, CallState.IN_REVIEW)
-MAX_PROPOSALS_CEILING = 1000
-
-
-# ---------------------------------------------------------------------------------------
-# Reviewer profiles
-# ---------------------------------------------------------------------------------------
-
-
-def get_profile(reviewer: User) -> ReviewerProfile:
-    """The reviewer's profile, or an unsaved one with the defaults."""
-    profile = db.session.get(ReviewerProfile, reviewer.id)
-    return profile or ReviewerProfile(
-        user_id=reviewer.id,
-        countries=[],
-        cities=[],
-        organisations=[],
-        email_domains=[],
-        languages=["en"],
-        expertise="",
-        max_proposals=15,
-    )
-
-
-def _clean_list(values: list[str] | None) -> list[str]:
-    seen: dict[str, str] = {}
-    for value in values or []:
-        value = " ".join(str(value).split())
-        if value and value.casefold() not in seen:
-            seen[value.casefold()] = value
-    return list(seen.values())
-
-
-def _unknown(codes: list[str], database, field: str, message: str, code: str) -> None:
-    unknown = [c for c in codes if database.get(alpha_2=c) is None]
-    if unknown:
-        raise DomainError(message % {"codes": ", ".join(unknown)}, code=code, field=field)
-
-
-def _check_countries(codes: list[str]) -> list[str]:
-    cleaned = [code.upper() for code in _clean_list(codes)]
-    _unknown(
-        cleaned,
-        pycountry.countries,
-        "countries",
-        _("Unknown country code: %(codes)s (use ISO 3166 codes such as PT or KE)."),
-        "unknown_country",
-    )
-    return cleaned
-
-
-def _check_languages(codes: list[str]) -> list[str]:
-    cleaned = [code.lower() for code in _clean_list(codes)]
-    _unknown(
-        cleaned,
-        pycountry.languages,
-        "languages",
-        _("Unknown language code: %(codes)s (use codes such as en, fr or ar)."),
-        "unknown_language",
-    )
-    return cleaned
-
-
-def _check_domains(domains: list[str]) -> list[str]:
-    cleaned = [conflicts.email_domain(domain) for domain in _clean_list(domains)]
-    bad = [d for d in cleaned if "." not in d or " " in d or d.startswith(".")]
-    if bad:
-        raise DomainError(
-            _(
-                "Not an email domain: %(domains)s (write it like city.gov.pt).",
-                domains=", ".join(bad),
-            ),
-            code="bad_domain",
-            field="email_domains",
-        )
-    return cleaned
-
-
-def update_reviewer_profile(
-    *,
-    actor: User,
-    reviewer: User,
-    countries: list[str],
-    cities: list[str],
-    organisations: list[str],
-    email_domains: list[str],
-    languages: list[str],
-    region: str | None,
-    expertise: str,
-    max_proposals: int,
-) -> ReviewerProfile:
-    """Save a reviewer's affiliations and limit; new conflicts they reveal are recorded."""
-    from app.reviews.permissions import can_edit_profile
-
-    if not can_edit_profile(actor, reviewer):
-        raise NotAllowed(_("You may not edit this reviewer's profile."))
-    if not 0 <= max_proposals <= MAX_PROPOSALS_CEILING:
-        raise DomainError(
-            _("Give a number between 0 and %(most)s.", most=MAX_PROPOSALS_CEILING),
-            code="bad_limit",
-            field="max_proposals",
-        )
-    values = {
-        "countries": _check_countries(countries),
-        "cities": _clean_list(cities),
-        "organisations": _clean_list(organisations),
-        "email_domains": _check_domains(email_domains),
-        "languages": _check_languages(languages),
-        "region": (region or "").strip() or None,
-        "expertise": (expertise or "").strip(),
-        "max_proposals": max_proposals,
-    }
-    profile = db.session.get(ReviewerProfile, reviewer.id)
-    if profile is None:
-        profile = ReviewerProfile(user_id=reviewer.id)
-        db.session.add(profile)
-    for name, value in values.items():
-        setattr(profile, name, value)
-    db.session.flush()
-    record_audit(
-        actor_id=actor.id,
-        action="reviewer_profile.updated",
-        object_type="user",
-        object_id=reviewer.id,
-        details={k: v for k, v in values.items() if k != "expertise"},
-    )
-    for call in db.session.scalars(select(Call).where(Call.state.in_(REVIEWING_CALL_STATES))):
-        conflicts.detect_conflicts(call=call, reviewer_ids=[reviewer.id])
-    return profile
 
 
 # ---------------------------------------------------------------------------------------
@@ -216,13 +75,9 @@ def _limits(reviewer_ids: set[int]) -> dict[int, int]:
             ReviewerProfile.user_id.in_(reviewer_ids)
         )
     ).all()
-    limits = dict.fromkeys(reviewer_ids, get_profile_default_limit())
+    limits = dict.fromkeys(reviewer_ids, default_reviewer_limit())
     limits.update(dict(rows))
     return limits
-
-
-def get_profile_default_limit() -> int:
-    return ReviewerProfile.__table__.c.max_proposals.default.arg
 
 
 def _active_conflict_pairs(proposal_ids: set[int]) -> set[tuple[int, int]]:
@@ -235,10 +90,6 @@ def _active_conflict_pairs(proposal_ids: set[int]) -> set[tuple[int, int]]:
             )
         )
     }
-
-
-def _due_label(due: datetime | None) -> str:
-    return due.strftime("%Y-%m-%d %H:%M UTC") if due else ""
 
 
 def _queue_assigned_emails(
@@ -264,7 +115,7 @@ def _queue_assigned_emails(
                     "reviewer_name": reviewer.name,
                     "call_title": call.title,
                     "count": len(proposal_ids),
-                    "due_at": _due_label(call.review_deadline),
+                    "due_at": due_label(call.review_deadline),
                     "queue_url": external_url("reviews.queue"),
                 },
                 locale=reviewer.locale,
@@ -492,7 +343,7 @@ def _load_call_state(call: Call) -> _CallState:
             )
         )
     }
-    default_limit = get_profile_default_limit()
+    default_limit = default_reviewer_limit()
     reviewers = {
         row.id: (
             row.name,
@@ -748,411 +599,3 @@ def apply_automatic_assignment(
         },
     )
     return made
-
-
-# ---------------------------------------------------------------------------------------
-# Reviews and scores
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class ReviewInput:
-    scores: dict[str, Any]  # criterion key -> the value as typed (str, float or None)
-    comments: dict[str, str] = field(default_factory=dict)
-    overall_comment: str = ""
-    comment_for_applicant: str = ""
-    comment_shareable: bool = False
-    recommendation: str | None = None
-    confidence: int | None = None
-    version: int | None = None  # the review's version the reviewer started from
-
-
-def parse_score(criterion: Criterion, raw: Any) -> float | None:
-    """The score as a number within the criterion's scale and step, or a clear error.
-
-    None or blank means "not scored yet". NaN and infinities are refused.
-    """
-    field_name = f"score_{criterion.key}"
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    try:
-        value = float(raw.strip().replace(",", ".") if isinstance(raw, str) else raw)
-    except (TypeError, ValueError):
-        raise DomainError(
-            _("%(name)s: give a number.", name=criterion.name),
-            code="score_not_a_number",
-            field=field_name,
-        ) from None
-    if not math.isfinite(value):
-        raise DomainError(
-            _("%(name)s: give a finite number.", name=criterion.name),
-            code="score_not_finite",
-            field=field_name,
-        )
-    if not criterion.scale_min <= value <= criterion.scale_max:
-        raise DomainError(
-            _(
-                "%(name)s: give a score from %(low)s to %(high)s.",
-                name=criterion.name,
-                low=_number(criterion.scale_min),
-                high=_number(criterion.scale_max),
-            ),
-            code="score_out_of_range",
-            field=field_name,
-        )
-    steps = (value - criterion.scale_min) / criterion.scale_step
-    if abs(steps - round(steps)) > 1e-9:
-        raise DomainError(
-            _(
-                "%(name)s: scores go in steps of %(step)s.",
-                name=criterion.name,
-                step=_number(criterion.scale_step),
-            ),
-            code="score_off_step",
-            field=field_name,
-        )
-    return value
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
-def ensure_may_review(actor: User, assignment: Assignment) -> None:
-    if assignment.reviewer_id != actor.id:
-        raise NotAllowed(_("This is not your assignment."))
-    if assignment.state not in ACTIVE_ASSIGNMENT_STATES or not reviewer_may_see_proposal(
-        actor.id, assignment.proposal_id
-    ):
-        raise NotAllowed(_("You are no longer assigned to this proposal."), code="not_assigned")
-
-
-def ensure_before_review_deadline(call: Call, *, now: datetime | None = None) -> None:
-    now = now or utcnow()
-    if call.review_deadline is not None and now >= call.review_deadline:
-        raise DeadlinePassed(
-            _(
-                "The review deadline passed on %(deadline)s (UTC); reviews can no longer change.",
-                deadline=call.review_deadline.strftime("%Y-%m-%d %H:%M"),
-            ),
-            code="review_deadline_passed",
-        )
-
-
-def save_review(*, actor: User, assignment: Assignment, data: ReviewInput, submit: bool) -> Review:
-    """Save the reviewer's scores as a draft, or submit them (also edits a submitted review).
-
-    Until the call's review deadline. `data.version` guards against two tabs or two
-    devices overwriting each other: a stale version is refused with Conflict.
-    """
-    ensure_may_review(actor, assignment)
-    call = assignment.proposal.call
-    ensure_before_review_deadline(call)
-    review = assignment.review
-    if review is not None and data.version is not None and data.version != review.version:
-        raise Conflict(
-            _("This review was changed elsewhere since you opened it. Reload to see it."),
-            code="review_changed",
-        )
-    criteria = list(call.criteria)
-    values = {c.id: parse_score(c, data.scores.get(c.key)) for c in criteria}
-    recommendation = _parse_recommendation(data.recommendation)
-    confidence = _parse_confidence(data.confidence)
-    submitting = submit or (review is not None and review.state == ReviewState.SUBMITTED)
-    if submitting:
-        missing = [c.name for c in criteria if values[c.id] is None]
-        if missing:
-            raise DomainError(
-                _("Score every criterion before submitting: %(names)s.", names=", ".join(missing)),
-                code="scores_missing",
-                field=f"score_{next(c.key for c in criteria if values[c.id] is None)}",
-            )
-        if recommendation is None:
-            raise DomainError(
-                _("Choose a recommendation before submitting."),
-                code="recommendation_missing",
-                field="recommendation",
-            )
-        if confidence is None:
-            raise DomainError(
-                _("Say how confident you are before submitting."),
-                code="confidence_missing",
-                field="confidence",
-            )
-
-    created = review is None
-    if created:
-        review = Review(assignment=assignment, state=ReviewState.DRAFT)
-        db.session.add(review)
-    # Touching the row makes every save an UPDATE, so the version moves even when only
-    # scores changed, and a form opened before this save is recognised as stale.
-    review.updated_at = utcnow()
-    review.overall_comment = (data.overall_comment or "").strip()
-    review.comment_for_applicant = (data.comment_for_applicant or "").strip()
-    review.comment_shareable = bool(data.comment_shareable) and bool(review.comment_for_applicant)
-    review.recommendation = recommendation
-    review.confidence = confidence
-    by_criterion = {score.criterion_id: score for score in ([] if created else review.scores)}
-    for criterion in criteria:
-        value = values[criterion.id]
-        comment = (data.comments.get(criterion.key) or "").strip()
-        score = by_criterion.get(criterion.id)
-        if value is None:
-            if score is not None:
-                review.scores.remove(score)
-            continue
-        if score is None:
-            score = Score(criterion_id=criterion.id)
-            review.scores.append(score)
-        score.scale_min = criterion.scale_min
-        score.scale_max = criterion.scale_max
-        score.value = value
-        score.comment = comment
-    first_submission = submitting and review.state != ReviewState.SUBMITTED
-    if submitting:
-        review.state = ReviewState.SUBMITTED
-        review.submitted_at = review.submitted_at or utcnow()
-        assignment.state = AssignmentState.SUBMITTED
-    else:
-        assignment.state = AssignmentState.IN_PROGRESS
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise Conflict(
-            _("This review was changed elsewhere at the same time. Reload to see it."),
-            code="review_changed",
-        ) from None
-    record_audit(
-        actor_id=actor.id,
-        action=(
-            "review.submitted"
-            if first_submission
-            else "review.updated"
-            if submitting
-            else "review.draft_saved"
-        ),
-        object_type="review",
-        object_id=review.id,
-        details={"assignment_id": assignment.id, "version": review.version},
-    )
-    return review
-
-
-def _parse_recommendation(value: str | None) -> Recommendation | None:
-    if not value:
-        return None
-    try:
-        return Recommendation(value)
-    except ValueError:
-        raise DomainError(
-            _("Choose one of the recommendations."),
-            code="bad_recommendation",
-            field="recommendation",
-        ) from None
-
-
-def _parse_confidence(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        confidence = int(value)
-    except (TypeError, ValueError):
-        confidence = 0
-    if not 1 <= confidence <= 5:
-        raise DomainError(
-            _("Confidence goes from 1 to 5."), code="bad_confidence", field="confidence"
-        )
-    return confidence
-
-
-def decline_assignment(*, actor: User, assignment: Assignment, reason: str) -> Assignment:
-    """The reviewer abstains: the proposal is freed for another reviewer."""
-    ensure_may_review(actor, assignment)
-    if assignment.state == AssignmentState.SUBMITTED:
-        raise Conflict(
-            _("You have submitted this review; to step back now, declare a conflict of interest."),
-            code="already_submitted",
-        )
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("Please give a reason."), code="reason_required", field="reason")
-    assignment.state = AssignmentState.DECLINED
-    assignment.declined_reason = reason
-    db.session.flush()
-    record_audit(
-        actor_id=actor.id,
-        action="assignment.declined",
-        object_type="assignment",
-        object_id=assignment.id,
-        details={"reason": reason},
-    )
-    return assignment
-
-
-def recuse_from_assignment(*, actor: User, assignment: Assignment, reason: str) -> Assignment:
-    """The reviewer has a conflict of interest: it is recorded and the assignment ends."""
-    ensure_may_review(actor, assignment)
-    conflicts.declare_conflict(actor=actor, proposal=assignment.proposal, reason=reason)
-    return assignment
-
-
-# ---------------------------------------------------------------------------------------
-# The reading view
-# ---------------------------------------------------------------------------------------
-
-CONTACT_KEYS = ("contact_name", "contact_email", "contact_phone", "contact")
-PARTNER_NAME_KEYS = ("organisation", "name", "contact_name", "contact_email", "email_domain")
-
-
-def snapshot_for_reviewer(revision: ProposalRevision | None, call: Call) -> dict[str, Any]:
-    """The submitted answers a reviewer may read: contact details and partner names
-    are taken out here, before any template sees them, when the call hides them."""
-    snapshot = dict(revision.snapshot) if revision else {}
-    if call.hide_applicant_contact:
-        for key in CONTACT_KEYS:
-            snapshot.pop(key, None)
-        for section in list(snapshot):
-            if section.startswith("contact"):
-                snapshot.pop(section)
-    if call.hide_partner_names and isinstance(snapshot.get("partners"), list):
-        snapshot["partners"] = [
-            {k: v for k, v in partner.items() if k not in PARTNER_NAME_KEYS}
-            if isinstance(partner, dict)
-            else {}
-            for partner in snapshot["partners"]
-        ]
-    return snapshot
-
-
-# ---------------------------------------------------------------------------------------
-# Reminders
-# ---------------------------------------------------------------------------------------
-
-
-def _existing_keys(keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        found.update(
-            db.session.scalars(
-                select(Notification.dedup_key).where(Notification.dedup_key.in_(chunk))
-            )
-        )
-    return found
-
-
-def send_review_reminders(*, now: datetime | None = None) -> dict[str, int]:
-    """Queue a reminder N days before each open assignment's due date and a notice once
-    it is overdue; each once per assignment, kind and due date (safe to run twice)."""
-    now = now or utcnow()
-    days = int(current_app.config.get("REVIEW_REMINDER_DAYS", 3))
-    due = effective_due_at()
-    rows = db.session.execute(
-        select(Assignment.id, due, User.id, User.email, User.name, User.locale, Call.id, Call.title)
-        .join(Proposal, Proposal.id == Assignment.proposal_id)
-        .join(Call, Call.id == Proposal.call_id)
-        .join(User, User.id == Assignment.reviewer_id)
-        .where(
-            Assignment.state.in_(OPEN_ASSIGNMENT_STATES),
-            Call.state.in_(REVIEWING_CALL_STATES),
-            Proposal.state.in_(SUBMITTED_STATES),
-            ~has_active_conflict(Assignment.reviewer_id, Assignment.proposal_id),
-            User.active.is_(True),
-            due.is_not(None),
-            due <= now + timedelta(days=days),
-        )
-        .order_by(Assignment.id)
-    ).all()
-    planned = []
-    for assignment_id, due_at, user_id, email, name, locale, call_id, call_title in rows:
-        kind = "overdue" if due_at <= now else "reminder"
-        key = f"review-{kind}:{assignment_id}:{due_at:%Y-%m-%d}"
-        planned.append(
-            (key, kind, assignment_id, due_at, user_id, email, name, locale, call_id, call_title)
-        )
-    already = _existing_keys([p[0] for p in planned])
-    kinds, messages = [], []
-    for (
-        key,
-        kind,
-        assignment_id,
-        due_at,
-        user_id,
-        email,
-        name,
-        locale,
-        call_id,
-        call_title,
-    ) in planned:
-        if key in already:
-            continue
-        kinds.append(kind)
-        messages.append(
-            OutboxMessage(
-                recipient_email=email,
-                recipient_id=user_id,
-                template=f"review_{kind}",
-                dedup_key=key,
-                context={
-                    "reviewer_name": name,
-                    "call_title": call_title,
-                    "due_at": _due_label(due_at),
-                    "review_url": external_url("reviews.review", assignment_id=assignment_id),
-                    "queue_url": external_url("reviews.queue"),
-                },
-                locale=locale,
-                call_id=call_id,
-            )
-        )
-    counts = {"reminder": 0, "overdue": 0}
-    for kind, notification_id in zip(kinds, queue_notifications(messages), strict=True):
-        counts[kind] += notification_id is not None
-    return counts
-
-
-def remind_reviewer(
-    *, actor: User, call: Call, reviewer: User, now: datetime | None = None
-) -> bool:
-    """An administrator's nudge to one reviewer about their unfinished reviews in a call.
-
-    At most one a day per reviewer and call. False when today's was already sent.
-    """
-    now = now or utcnow()
-    open_count = db.session.scalar(
-        select(func.count())
-        .select_from(Assignment)
-        .join(Proposal, Proposal.id == Assignment.proposal_id)
-        .where(
-            Proposal.call_id == call.id,
-            Assignment.reviewer_id == reviewer.id,
-            Assignment.state.in_(OPEN_ASSIGNMENT_STATES),
-        )
-    )
-    if not open_count:
-        raise DomainError(
-            _("%(name)s has no unfinished reviews in this call.", name=reviewer.name),
-            code="nothing_to_remind",
-        )
-    queued = queue_notification(
-        recipient_email=reviewer.email,
-        recipient_id=reviewer.id,
-        template="review_reminder",
-        dedup_key=f"review-nudge:{call.id}:{reviewer.id}:{now:%Y-%m-%d}",
-        context={
-            "reviewer_name": reviewer.name,
-            "call_title": call.title,
-            "count": open_count,
-            "due_at": _due_label(call.review_deadline),
-            "queue_url": external_url("reviews.queue"),
-        },
-        locale=reviewer.locale,
-        call_id=call.id,
-    )
-    record_audit(
-        actor_id=actor.id,
-        action="reviewer.reminded",
-        object_type="user",
-        object_id=reviewer.id,
-        details={"call_id": call.id, "queued": queued is not None},
-    )
-    return queued is not None
