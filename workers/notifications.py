@@ -10,7 +10,8 @@ from celery import shared_task
 
 from app.extensions import db
 from app.jobs.models import Job
-from app.notifications import bulk, delivery, periodic
+from app.notifications import bulk, delivery
+from app.proposals import periodic
 
 
 @shared_task(name="notifications.deliver")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from app.accounts.models import User
+from app.core.people import Person
 from app.jobs.models import Job
 
 
-def can_view_job(user: User | None, job: Job) -> bool:
+def can_view_job(user: Person | None, job: Job) -> bool:
     return bool(user is not None and user.is_authenticated and job.started_by_id == user.id)
 
 
-def can_download_job_result(user: User | None, job: Job) -> bool:
+def can_download_job_result(user: Person | None, job: Job) -> bool:
     return can_view_job(user, job)

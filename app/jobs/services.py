@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User
+from app.core.people import Person
 from app.db import utcnow
 from app.extensions import db
 from app.jobs import enqueue_after_commit
@@ -36,7 +36,7 @@ FINISHED_STATES = (JobState.SUCCEEDED, JobState.FAILED)
 
 def start_job(
     *,
-    actor: User,
+    actor: Person,
     kind: str,
     task_name: str,
     call_id: int | None = None,
@@ -114,7 +114,7 @@ def fail_job(job: Job, *, message: str) -> None:
     job.message = message
 
 
-def job_of_user(job_id: int, user: User) -> Job | None:
+def job_of_user(job_id: int, user: Person) -> Job | None:
     """The job if this user started it; None otherwise (nobody learns that it exists)."""
     job = db.session.get(Job, job_id)
     if job is None or job.started_by_id != user.id:

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.accounts.recipients import Recipient, recipients_by_id
 from app.audit.services import record_audit
 from app.calls.models import Call
 from app.core.urls import external_url
@@ -39,7 +40,6 @@ from app.jobs.services import (
 from app.notifications import queries
 from app.notifications.delivery import enqueue_batches
 from app.notifications.models import Notification
-from app.notifications.queries import Recipient
 from app.notifications.rendering import render_notification
 from app.notifications.services import record_notification
 
@@ -212,7 +212,7 @@ def send_bulk_message(*, job: Job, chunk_size: int = CHUNK_SIZE) -> Iterator[int
     mark_running(job)
     for start in range(0, total, chunk_size):
         new_ids = []
-        for recipient in queries.recipients_by_id(recipient_ids[start : start + chunk_size]):
+        for recipient in recipients_by_id(recipient_ids[start : start + chunk_size]):
             notification_id = record_notification(
                 recipient_email=recipient.email,
                 recipient_id=recipient.id,

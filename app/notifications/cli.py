@@ -10,7 +10,8 @@ import click
 from flask import Flask
 
 from app.extensions import db
-from app.notifications import delivery, periodic, translations
+from app.notifications import delivery, translations
+from app.proposals import periodic
 
 
 def register_commands(app: Flask) -> None:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 from sqlalchemy import Row, func, select
 
-from app.accounts.models import Role, User, UserRole
+from app.accounts.models import User
+from app.accounts.recipients import Recipient, recipients_of
 from app.audit.models import AuditEntry
 from app.calls.models import Call
 from app.extensions import db
 from app.notifications.models import Notification, NotificationStatus
-from app.proposals.models import Proposal, ProposalRevision, ProposalState
+from app.proposals.models import Proposal, ProposalState
 from app.reviews.models import Assignment, AssignmentState
 
 PAGE_SIZE = 50
@@ -128,30 +128,12 @@ def notification_history(notification_id: int) -> list[Row]:
     ).all()
 
 
-# --- people to write to ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Recipient:
-    id: int
-    email: str
-    name: str
-    locale: str | None
-
-
-def _recipients(query) -> list[Recipient]:
-    rows = db.session.execute(
-        query.add_columns(User.email, User.name, User.locale)
-        .where(User.active.is_(True))
-        .distinct()
-        .order_by(User.name, User.id)
-    ).all()
-    return [Recipient(id=row.id, email=row.email, name=row.name, locale=row.locale) for row in rows]
+# --- the groups of a call that an organiser writes to ----------------------------------
 
 
 def applicants_of_call(call_id: int) -> list[Recipient]:
     """Everyone who owns a proposal of the call that was not withdrawn."""
-    return _recipients(
+    return recipients_of(
         select(User.id)
         .join(Proposal, Proposal.owner_id == User.id)
         .where(Proposal.call_id == call_id, Proposal.state != ProposalState.WITHDRAWN)
@@ -159,7 +141,7 @@ def applicants_of_call(call_id: int) -> list[Recipient]:
 
 
 def applicants_with_drafts(call_id: int) -> list[Recipient]:
-    return _recipients(
+    return recipients_of(
         select(User.id)
         .join(Proposal, Proposal.owner_id == User.id)
         .where(Proposal.call_id == call_id, Proposal.state == ProposalState.DRAFT)
@@ -167,7 +149,7 @@ def applicants_with_drafts(call_id: int) -> list[Recipient]:
 
 
 def reviewers_with_unfinished_reviews(call_id: int) -> list[Recipient]:
-    return _recipients(
+    return recipients_of(
         select(User.id)
         .join(Assignment, Assignment.reviewer_id == User.id)
         .join(Proposal, Proposal.id == Assignment.proposal_id)
@@ -177,75 +159,3 @@ def reviewers_with_unfinished_reviews(call_id: int) -> list[Recipient]:
             Assignment.state.in_((AssignmentState.ASSIGNED, AssignmentState.IN_PROGRESS)),
         )
     )
-
-
-def active_administrators() -> list[Recipient]:
-    return _recipients(
-        select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.ADMINISTRATOR)
-    )
-
-
-def recipients_by_id(user_ids: list[int]) -> list[Recipient]:
-    return _recipients(select(User.id).where(User.id.in_(user_ids)))
-
-
-# --- the administrators' digest ----------------------------------------------------------
-
-
-@dataclass
-class CallSubmissions:
-    call_id: int
-    title: str
-    new: list[Row] = field(default_factory=list)
-    resubmitted: list[Row] = field(default_factory=list)
-
-
-def submissions_between(start: datetime, end: datetime) -> list[CallSubmissions]:
-    """Proposals submitted in [start, end), first submissions and resubmissions, by call."""
-    rows = db.session.execute(
-        select(
-            Call.id.label("call_id"),
-            Call.title,
-            Proposal.id.label("proposal_id"),
-            Proposal.city,
-            Proposal.country_code,
-            ProposalRevision.number,
-            ProposalRevision.submitted_at,
-        )
-        .join(Proposal, Proposal.id == ProposalRevision.proposal_id)
-        .join(Call, Call.id == Proposal.call_id)
-        .where(
-            ProposalRevision.submitted_at >= start,
-            ProposalRevision.submitted_at < end,
-            Proposal.state != ProposalState.WITHDRAWN,
-        )
-        .order_by(Call.title, Call.id, ProposalRevision.submitted_at, ProposalRevision.id)
-    ).all()
-    by_call: dict[int, CallSubmissions] = {}
-    for row in rows:
-        entry = by_call.setdefault(row.call_id, CallSubmissions(row.call_id, row.title))
-        (entry.new if row.number == 1 else entry.resubmitted).append(row)
-    return list(by_call.values())
-
-
-def draft_owners(call_id: int) -> list[Row]:
-    """Each draft of a call with its owner (active accounts only)."""
-    return db.session.execute(
-        select(
-            Proposal.id.label("proposal_id"),
-            Proposal.city,
-            User.id.label("user_id"),
-            User.email,
-            User.name,
-            User.locale,
-        )
-        .join(User, User.id == Proposal.owner_id)
-        .where(
-            Proposal.call_id == call_id,
-            Proposal.state == ProposalState.DRAFT,
-            User.active.is_(True),
-        )
-        .order_by(Proposal.id)
-    ).all()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Row, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import Role, User, UserRole
@@ -192,3 +195,63 @@ def open_clarifications(proposal_id: int) -> list[Clarification]:
             .order_by(Clarification.asked_at)
         )
     )
+
+
+# --- what the scheduled messages tell ------------------------------------------------------
+
+
+@dataclass
+class CallSubmissions:
+    call_id: int
+    title: str
+    new: list[Row] = field(default_factory=list)
+    resubmitted: list[Row] = field(default_factory=list)
+
+
+def submissions_between(start: datetime, end: datetime) -> list[CallSubmissions]:
+    """Proposals submitted in [start, end), first submissions and resubmissions, by call."""
+    rows = db.session.execute(
+        select(
+            Call.id.label("call_id"),
+            Call.title,
+            Proposal.id.label("proposal_id"),
+            Proposal.city,
+            Proposal.country_code,
+            ProposalRevision.number,
+            ProposalRevision.submitted_at,
+        )
+        .join(Proposal, Proposal.id == ProposalRevision.proposal_id)
+        .join(Call, Call.id == Proposal.call_id)
+        .where(
+            ProposalRevision.submitted_at >= start,
+            ProposalRevision.submitted_at < end,
+            Proposal.state != ProposalState.WITHDRAWN,
+        )
+        .order_by(Call.title, Call.id, ProposalRevision.submitted_at, ProposalRevision.id)
+    ).all()
+    by_call: dict[int, CallSubmissions] = {}
+    for row in rows:
+        entry = by_call.setdefault(row.call_id, CallSubmissions(row.call_id, row.title))
+        (entry.new if row.number == 1 else entry.resubmitted).append(row)
+    return list(by_call.values())
+
+
+def draft_owners(call_id: int) -> list[Row]:
+    """Each draft of a call with its owner (active accounts only)."""
+    return db.session.execute(
+        select(
+            Proposal.id.label("proposal_id"),
+            Proposal.city,
+            User.id.label("user_id"),
+            User.email,
+            User.name,
+            User.locale,
+        )
+        .join(User, User.id == Proposal.owner_id)
+        .where(
+            Proposal.call_id == call_id,
+            Proposal.state == ProposalState.DRAFT,
+            User.active.is_(True),
+        )
+        .order_by(Proposal.id)
+    ).all()

@@ -67,7 +67,7 @@ def test_a_bulk_task_that_breaks_marks_its_job_failed(app_context, monkeypatch):
     def broken(ids):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("app.notifications.queries.recipients_by_id", broken)
+    monkeypatch.setattr("app.notifications.bulk.recipients_by_id", broken)
     with pytest.raises(RuntimeError):
         tasks.send_bulk_message.run(job_id=job.id)
     db.session.expire_all()

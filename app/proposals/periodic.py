@@ -1,4 +1,5 @@
-"""Messages sent on a schedule: the administrators' daily digest and "call closing soon".
+"""Messages about proposals sent on a schedule: "call closing soon" to the cities with a
+draft, and the administrators' daily digest of what was submitted.
 
 Both are safe to run twice in the same window: every message's de-duplication key names
 its window, so a second run records nothing new.
@@ -10,12 +11,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from app.accounts.recipients import active_administrators
 from app.calls.models import Call, CallState
 from app.core.urls import external_url
 from app.db import utcnow
 from app.extensions import db
-from app.notifications import queries
 from app.notifications.services import OutboxMessage, queue_notification, queue_notifications
+from app.proposals import queries
 
 # (name, how long before the deadline), tightest first: a call closing in 20 hours gets
 # the one-day notice only, even if the seven-day one was never sent.
@@ -133,7 +135,7 @@ def send_daily_digest(*, now: datetime | None = None) -> int:
         "outbox_url": external_url("notifications.outbox"),
     }
     queued = 0
-    for administrator in queries.active_administrators():
+    for administrator in active_administrators():
         queued += (
             queue_notification(
                 recipient_email=administrator.email,
