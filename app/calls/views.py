@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.accounts.models import Role
@@ -34,6 +38,7 @@ from app.calls.forms import (
 )
 from app.calls.markdown import render_markdown
 from app.calls.models import Call, CallState, Criterion, EligibilityQuestion
+from app.calls.page_cache import PageCache
 from app.calls.permissions import can_view_call
 from app.core.actions import apply_and_redirect
 from app.core.i18n import zone_named
@@ -112,11 +117,52 @@ def index():
 
 @bp.get("/calls/<slug>")
 def public_call(slug: str):
-    """The call for everyone, rendered per request."""
-    call = queries.public_call(slug)
+    """The call for everyone. Visitors without an account share a rendered copy per
+    language, zone and minute (page_cache.py); everything else renders per request."""
+    # Measured without the shared copy (bench, 2 cores, 2026-12): a render costs 5.5-6 ms of
+    # CPU against 0.7 ms for a copy, and the page served 10-18 % of the hello-world's
+    # requests per second against 26-52 % with it; the budget is 25 %.
+    now = utcnow()
+    shareable = not (
+        current_user.is_authenticated or request.query_string or session.get("_flashes")
+    )
+    if not shareable:
+        return _render_public_call(queries.public_call(slug), now)
+    pages = _public_pages()
+    version = pages.version(slug, lambda: queries.public_call_version(slug))
+    if version is None or not can_view_call(current_user, version):
+        abort(404)
+    key = (
+        version.id,
+        version.updated_at,
+        str(get_locale()),
+        str(get_timezone()),
+        now.replace(second=0, microsecond=0),
+        now < version.opens_at,
+        now < version.closes_at,
+        services.is_accepting_proposals(version, at=now),
+    )
+    token = generate_csrf()
+    page = pages.get(key, token=token)
+    if page is None:
+        page = _render_public_call(queries.public_call(slug), now)
+        pages.put(key, page, token=token)
+    return page
+
+
+def _public_pages() -> PageCache:
+    app = current_app._get_current_object()
+    if "calls_public_pages" not in app.extensions:
+        app.extensions["calls_public_pages"] = PageCache(
+            app.config["PUBLIC_CALL_CACHE_SIZE"],
+            version_seconds=app.config["PUBLIC_CALL_VERSION_SECONDS"],
+        )
+    return app.extensions["calls_public_pages"]
+
+
+def _render_public_call(call: Call | None, now: datetime) -> str:
     if call is None or not can_view_call(current_user, call):
         abort(404)
-    now = utcnow()
     return render_template(
         "calls/public_call.html",
         call=call,

@@ -565,6 +565,24 @@ def test_a_logged_in_visitor_gets_the_deadline_in_their_own_zone(client):
     assert "Time left: 2 hours, 30 minutes." in page
 
 
+def test_each_visitor_reads_the_public_page_in_their_own_language(app):
+    closes = datetime(2026, 7, 31, 16, 0, tzinfo=UTC)
+    call = make_call(opens_at=closes - timedelta(days=60), closes_at=closes)
+    db.session.commit()
+
+    def page_for(language: str) -> str:
+        response = app.test_client().get(
+            f"/calls/{call.slug}", headers={"Accept-Language": language}
+        )
+        return response.get_data(as_text=True)
+
+    with time_machine.travel(closes - timedelta(days=3), tick=False):
+        french, english = page_for("fr-FR,fr;q=0.9"), page_for("en")
+
+    assert '<html lang="fr">' in french and "31 juillet 2026" in french
+    assert '<html lang="en">' in english and "July 31, 2026" in english
+
+
 def test_the_apply_link_disappears_at_the_deadline(client):
     closes = datetime(2026, 7, 31, 16, 0, tzinfo=UTC)
     call = make_call(opens_at=closes - timedelta(days=60), closes_at=closes)
