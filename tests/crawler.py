@@ -42,6 +42,7 @@ SKIPPED_ENDPOINTS = {
     "accounts.logout",
     "static",
     "proposals.download_attachment",
+    "reviews.download_attachment",
     "shortlists.download_export",
     "jobs.download",
     "jobs.status",  # the JSON the job page polls

@@ -5,7 +5,6 @@ from __future__ import annotations
 from app.accounts.models import Role, User
 from app.calls.services import is_accepting_proposals
 from app.proposals.models import Clarification, Proposal, ProposalState
-from app.reviews.permissions import reviewer_may_view_proposal
 
 # States in which the city may still change its answers (before the deadline).
 EDITABLE_STATES = (
@@ -34,22 +33,10 @@ def is_owner(user: User | None, proposal: Proposal) -> bool:
     return bool(user is not None and user.is_authenticated and proposal.owner_id == user.id)
 
 
-def is_assigned_reviewer(user: User | None, proposal: Proposal) -> bool:
-    """An active assignment, and no conflict of interest that is still in force.
-
-    The reviews domain owns the rule (one query helper that every reviewer-facing query
-    uses), so a conflict hides the proposal here exactly as in every list.
-    """
-    return reviewer_may_view_proposal(user, proposal.id)
-
-
 def can_view_proposal(user: User | None, proposal: Proposal) -> bool:
-    """The owner, administrators, and reviewers assigned to it without a conflict."""
-    return (
-        is_owner(user, proposal)
-        or _is(user, Role.ADMINISTRATOR)
-        or is_assigned_reviewer(user, proposal)
-    )
+    """The owner and the administrators. Reviewers read it through their assignment
+    (reviews.permissions.can_review_assignment), where conflicts of interest are checked."""
+    return is_owner(user, proposal) or _is(user, Role.ADMINISTRATOR)
 
 
 def can_edit_proposal(user: User | None, proposal: Proposal) -> bool:

@@ -8,7 +8,7 @@ Proposal or a submitted snapshot (`services.proposal_snapshot`, which reviewers 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,7 +54,7 @@ class FileRow:
     name: str
     kind: str
     size: str
-    downloadable: bool
+    url: str | None  # where this reader downloads it; None: shown, not linked
     removed_at: datetime | None = None
     uploaded_at: datetime | None = None
     checksum: str = ""  # SHA-256, for the organisers' record
@@ -106,12 +106,13 @@ def present_proposal(
     *,
     attachments: Iterable[Attachment | Mapping[str, Any]] = (),
     for_reviewer: bool = False,
-    can_download: bool = False,
+    download_url: Callable[[int], str] | None = None,
 ) -> PresentedProposal:
     """Every section of the form, labelled as the form labels it, in the form's order.
 
     `for_reviewer` applies what the call hides from reviewers (the contact person, the
-    partners' names); `can_download` says whether this reader may fetch the files.
+    partners' names); `download_url(attachment_id)` links each file for a reader who may
+    fetch it (the city and the organisers from proposals, a reviewer from their assignment).
     """
     data = _as_snapshot(source)
     hide_contact = for_reviewer and call.hide_applicant_contact
@@ -122,7 +123,7 @@ def present_proposal(
         parts.append(PresentedSection(ELIGIBILITY, _("Eligibility"), eligibility))
     for section in sections.SECTIONS:
         if section.kind == SectionKind.ATTACHMENTS:
-            files = tuple(_file_row(item, can_download) for item in attachments)
+            files = tuple(_file_row(item, download_url) for item in attachments)
             parts.append(PresentedSection(section.key, str(section.title), files=files))
         elif section.kind == SectionKind.PARTNERS:
             cards = tuple(
@@ -247,7 +248,11 @@ def _partner_card(number: int, row: Mapping[str, Any], *, hide_name: bool) -> Pa
     )
 
 
-def _file_row(item: Attachment | Mapping[str, Any], can_download: bool) -> FileRow:
+def _file_row(
+    item: Attachment | Mapping[str, Any], download_url: Callable[[int], str] | None
+) -> FileRow:
+    item_id = item.id if isinstance(item, Attachment) else item.get("id")
+    url = download_url(item_id) if download_url is not None and item_id is not None else None
     if isinstance(item, Attachment):
         kind = AttachmentKind(item.kind).value
         return FileRow(
@@ -255,7 +260,7 @@ def _file_row(item: Attachment | Mapping[str, Any], can_download: bool) -> FileR
             item.original_name,
             str(ATTACHMENT_LABELS.get(kind, kind)),
             file_size(item.size_bytes),
-            downloadable=can_download and item.id is not None,
+            url=url,
             removed_at=item.deleted_at,
             uploaded_at=item.uploaded_at,
             checksum=item.checksum_sha256 or "",
@@ -266,5 +271,5 @@ def _file_row(item: Attachment | Mapping[str, Any], can_download: bool) -> FileR
         item.get("name") or "",
         str(ATTACHMENT_LABELS.get(kind, kind)),
         file_size(item.get("size_bytes")),
-        downloadable=can_download and item.get("id") is not None,
+        url=url,
     )

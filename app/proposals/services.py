@@ -29,7 +29,6 @@ from app.core.urls import external_url
 from app.db import utcnow
 from app.errors import Conflict, DomainError, NotAllowed, NotFound
 from app.extensions import db
-from app.jobs import enqueue_after_commit
 from app.notifications.services import queue_notification
 from app.proposals import queries, sections, storage
 from app.proposals.continents import continent_for
@@ -44,7 +43,7 @@ from app.proposals.models import (
     ProposalState,
 )
 from app.proposals.permissions import CLARIFIABLE_STATES, EDITABLE_STATES, WITHDRAWABLE_STATES
-from app.reviews.conflicts import DETECT_PROPOSAL_CONFLICTS_TASK
+from app.proposals.signals import proposal_submitted
 
 MAX_WITHDRAWAL_REASON = 2000
 MAX_QUESTION = 5000
@@ -431,8 +430,7 @@ def submit_proposal(
     proposal.submitted_at = now
     db.session.flush()
     _audit(actor, proposal, "proposal.submitted", revision=revision.number)
-    # New partners or a new contact may conflict with reviewers already assigned.
-    enqueue_after_commit(DETECT_PROPOSAL_CONFLICTS_TASK, proposal_id=proposal.id)
+    proposal_submitted.send(proposal, proposal_id=proposal.id)
     _notify_owner(
         proposal,
         template="proposal_submitted",

@@ -7,16 +7,21 @@ type comes from the file's first bytes, never from its name or the browser's con
 from __future__ import annotations
 
 import hashlib
+import io
+import logging
 import os
 import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from app.proposals.models import Attachment
 
 import filetype
-from flask import current_app
+from flask import Response, abort, current_app, send_file
 
 # Content type -> the extensions a download may carry (the first when the name has none).
 ALLOWED_EXTENSIONS = {
@@ -30,6 +35,8 @@ SIGNATURES = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
     "image/jpeg": (b"\xff\xd8\xff",),
 }
+log = logging.getLogger(__name__)
+
 STORED_NAME = re.compile(r"^[0-9a-f]{32}$")
 READ_CHUNK = 64 * 1024
 
@@ -120,3 +127,28 @@ def clean_original_name(name: str | None, content_type: str) -> str:
         extension = ALLOWED_EXTENSIONS[content_type][0]
     stem = stem[: 200 - len(extension)].strip(" .") or "attachment"
     return f"{stem}{extension}"
+
+
+def attachment_response(attachment: Attachment) -> Response:
+    """The file as a download that no browser renders or sniffs; 404 if it is not on disk.
+
+    For the city and the organisers (proposals) and for an assigned reviewer (reviews):
+    each route decides who may have it, this decides how it is sent.
+    """
+    path = path_for(attachment.stored_name)
+    if not path.is_file():
+        log.error("attachment %s has no file at %s", attachment.id, path)
+        abort(404)
+    # Read whole (files are a few MB at most), so no file handle outlives the request.
+    response: Response = send_file(
+        io.BytesIO(path.read_bytes()),
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.original_name,
+        max_age=0,
+        etag=attachment.checksum_sha256,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import io
-import logging
+from collections.abc import Callable
 from functools import wraps
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import format_time
@@ -56,8 +53,6 @@ from app.proposals.permissions import (
     can_view_proposal,
     can_withdraw_proposal,
 )
-
-log = logging.getLogger(__name__)
 
 bp = Blueprint("proposals", __name__)
 bp.record_once(
@@ -411,7 +406,7 @@ def _render_submit(proposal: Proposal, *, problems=None, error=None, status=200)
             proposal,
             proposal.call,
             attachments=queries.active_attachments(proposal.id),
-            can_download=can_view_proposal(current_user, proposal),
+            download_url=_attachment_url(proposal),
         ),
     ), status
 
@@ -553,6 +548,12 @@ def delete_attachment(proposal_id: int, attachment_id: int):
     )
 
 
+def _attachment_url(proposal: Proposal) -> Callable[[int], str]:
+    return lambda attachment_id: url_for(
+        "proposals.download_attachment", proposal_id=proposal.id, attachment_id=attachment_id
+    )
+
+
 @bp.get("/proposals/<int:proposal_id>/attachments/<int:attachment_id>")
 @login_required
 def download_attachment(proposal_id: int, attachment_id: int):
@@ -564,23 +565,7 @@ def download_attachment(proposal_id: int, attachment_id: int):
         abort(404)
     if attachment.deleted_at is not None and not current_user.has_role(Role.ADMINISTRATOR):
         abort(404)
-    path = storage.path_for(attachment.stored_name)
-    if not path.is_file():
-        log.error("attachment %s has no file at %s", attachment.id, path)
-        abort(404)
-    # Read whole (files are a few MB at most), so no file handle outlives the request.
-    response: Response = send_file(
-        io.BytesIO(path.read_bytes()),
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.original_name,
-        max_age=0,
-        etag=attachment.checksum_sha256,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return storage.attachment_response(attachment)
 
 
 # -- status and clarifications ------------------------------------------------------------------
@@ -649,7 +634,7 @@ def _render_admin_detail(proposal: Proposal, form: ClarificationQuestionForm, st
             proposal,
             proposal.call,
             attachments=proposal.attachments,
-            can_download=can_view_proposal(current_user, proposal),
+            download_url=_attachment_url(proposal),
         ),
         history=history,
         people=people,

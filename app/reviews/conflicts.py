@@ -22,7 +22,9 @@ from app.calls.models import Call
 from app.db import utcnow
 from app.errors import Conflict, DomainError
 from app.extensions import db
+from app.jobs import enqueue_after_commit
 from app.proposals.models import SUBMITTED_STATES, Partner, Proposal, ProposalState
+from app.proposals.signals import proposal_submitted
 from app.reviews.models import (
     ACTIVE_ASSIGNMENT_STATES,
     Assignment,
@@ -332,8 +334,13 @@ def detect_conflicts(
     )
 
 
-# Named here and queued by the proposals domain when a city submits (workers/reviews.py).
-DETECT_PROPOSAL_CONFLICTS_TASK = "reviews.detect_proposal_conflicts"
+DETECT_PROPOSAL_CONFLICTS_TASK = "reviews.detect_proposal_conflicts"  # workers/reviews.py
+
+
+@proposal_submitted.connect
+def _check_submission_for_conflicts(_proposal, *, proposal_id: int) -> None:
+    """New partners or a new contact may conflict with reviewers already assigned."""
+    enqueue_after_commit(DETECT_PROPOSAL_CONFLICTS_TASK, proposal_id=proposal_id)
 
 
 def detect_conflicts_of_proposal(proposal_id: int) -> int:

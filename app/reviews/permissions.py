@@ -1,4 +1,4 @@
-"""Who may review what; views, templates and other domains ask the same functions."""
+"""Who may review what; views and templates ask the same functions."""
 
 from __future__ import annotations
 
@@ -21,11 +21,6 @@ def can_edit_profile(user: User | None, reviewer: User) -> bool:
     if can_manage_reviews(user):
         return True
     return _has(user, Role.REVIEWER) and user.id == reviewer.id
-
-
-def reviewer_may_view_proposal(user: User | None, proposal_id: int) -> bool:
-    """The reviewer rule of `can_view_proposal`: assigned, active, no conflict of interest."""
-    return _has(user, Role.REVIEWER) and reviewer_may_see_proposal(user.id, proposal_id)
 
 
 def can_review_assignment(user: User | None, assignment: Assignment) -> bool:

@@ -3,7 +3,7 @@ administrators' assignment pages, conflicts and progress dashboard."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,8 +21,10 @@ from app.core.urls import safe_next_url
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.proposals import queries as proposal_queries
 from app.proposals.models import Attachment, Proposal
 from app.proposals.presenting import present_proposal
+from app.proposals.storage import attachment_response
 from app.reviews import assigning, conflicts, numbers, profiles, queries, reminders, reviewing
 from app.reviews.forms import (
     RECOMMENDATION_LABELS,
@@ -155,7 +157,6 @@ def _review_page(assignment: Assignment, form, withdraw_form, status: int = 200)
         query = query.where(Attachment.id.in_([a.get("id") for a in submitted if a.get("id")]))
     attachments = db.session.scalars(query).all()
     snapshot = reviewing.snapshot_for_reviewer(revision, call)
-    can_download = "proposals.download_attachment" in current_app.view_functions
     return (
         render_template(
             "reviews/review.html",
@@ -171,7 +172,11 @@ def _review_page(assignment: Assignment, form, withdraw_form, status: int = 200)
                 call,
                 attachments=attachments,
                 for_reviewer=True,
-                can_download=can_download,
+                download_url=lambda attachment_id: url_for(
+                    "reviews.download_attachment",
+                    assignment_id=assignment.id,
+                    attachment_id=attachment_id,
+                ),
             ),
             form=form,
             withdraw_form=withdraw_form,
@@ -234,6 +239,17 @@ def review(assignment_id: int):
             return redirect(url_for("reviews.review", assignment_id=assignment.id))
         assignment = _own_assignment_or_404(assignment_id)
     return _review_page(assignment, form, WithdrawForm(formdata=None), status=422)
+
+
+@bp.get("/reviews/assignments/<int:assignment_id>/attachments/<int:attachment_id>")
+@reviewers_only
+def download_attachment(assignment_id: int, attachment_id: int):
+    """A file of the proposal under review: the reviewer's own assignment, no conflict."""
+    assignment = _own_assignment_or_404(assignment_id)
+    attachment = proposal_queries.attachment_of(assignment.proposal_id, attachment_id)
+    if attachment is None or attachment.deleted_at is not None:
+        abort(404)
+    return attachment_response(attachment)
 
 
 @bp.post("/reviews/assignments/<int:assignment_id>/withdraw")

@@ -35,7 +35,7 @@ def _version(proposal_id: int) -> str:
     return str(db.session.get(Proposal, proposal_id).version)
 
 
-def _attachment(proposal_id: int) -> int:
+def an_attachment(proposal_id: int) -> int:
     """An attachment of the proposal, with its file; made on first use in each check."""
     attachment_id = db.session.scalar(
         select(Attachment.id).where(
@@ -138,21 +138,16 @@ ROUTES = [
     ),
     RouteAccess(
         "proposals.delete_attachment",
-        lambda w: f"/proposals/{w.draft}/attachments/{_attachment(w.draft)}/delete",
+        lambda w: f"/proposals/{w.draft}/attachments/{an_attachment(w.draft)}/delete",
         CITY_POST,
         method="POST",
         data=lambda w: {},
     ),
     RouteAccess(
         "proposals.download_attachment",
-        lambda w: f"/proposals/{w.proposal}/attachments/{_attachment(w.proposal)}",
-        only(
-            "applicant",
-            "reviewer",
-            "administrator",
-            other_applicant=404,
-            other_reviewer=404,
-        ),
+        lambda w: f"/proposals/{w.proposal}/attachments/{an_attachment(w.proposal)}",
+        # Reviewers fetch files through their assignment (reviews.download_attachment).
+        only("applicant", "administrator", other_applicant=404, reviewer=404, other_reviewer=404),
     ),
     RouteAccess(
         "proposals.answer_clarification",

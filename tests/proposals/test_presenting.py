@@ -174,13 +174,18 @@ def test_the_check_page_the_organisers_page_and_the_reviewers_page_agree(
 
 
 def test_the_files_are_links_only_for_a_reader_who_may_download_them(app, lisbon, call):
-    file = presenting.present_proposal(
-        lisbon, call, attachments=lisbon.attachments, can_download=False
-    ).section("attachments")
-    assert [(row.name, row.kind, row.downloadable) for row in file.files] == [
-        ("support-letter.pdf", "Letter of support", False)
+    def presented(**link):
+        return presenting.present_proposal(
+            lisbon, call, attachments=lisbon.attachments, **link
+        ).section("attachments")
+
+    shown = presented()
+    assert [(row.name, row.kind, row.url) for row in shown.files] == [
+        ("support-letter.pdf", "Letter of support", None)
     ]
-    assert file.files[0].size.endswith("KB")
+    assert shown.files[0].size.endswith("KB")
+    linked = presented(download_url=lambda attachment_id: f"/files/{attachment_id}")
+    assert [row.url for row in linked.files] == [f"/files/{lisbon.attachments[0].id}"]
 
 
 def test_a_submitted_snapshot_reads_exactly_like_the_live_proposal(app, submitted, call):

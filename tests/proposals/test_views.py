@@ -541,7 +541,9 @@ def test_only_those_who_may_see_the_proposal_download_its_files(
 ):
     from app.reviews.models import AssignmentState, ConflictOfInterest, ConflictSource
 
+    """The city and the organisers through the proposal; a reviewer through the assignment."""
     proposal, attachment = submitted_with_file
+    url = f"/proposals/{proposal.id}/attachments/{attachment.id}"
     users = {
         "owner": city,
         "administrator": make_admin(),
@@ -564,9 +566,13 @@ def test_only_those_who_may_see_the_proposal_download_its_files(
                 )
             )
         users[who] = reviewer
+        db.session.commit()
+        log_in(client, reviewer)
+        assert client.get(url).status_code == 404
+        url = f"/reviews/assignments/{assignment.id}/attachments/{attachment.id}"
     db.session.commit()
     log_in(client, users[who])
-    response = client.get(f"/proposals/{proposal.id}/attachments/{attachment.id}")
+    response = client.get(url)
     assert response.status_code == status
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.extensions import db
 from app.reviews.models import ConflictOfInterest, ConflictSource
 from tests.access import RouteAccess, administrators, only, page_with_form, post_route
+from tests.proposals.access_table import an_attachment
 
 REVIEWERS = ("reviewer", "other_reviewer")
 
@@ -44,6 +45,11 @@ ROUTES = [
         lambda w: {"action": "save", "score_diversity": "3"},
         page=own_assignment(200),
         submit=own_assignment(302),
+    ),
+    RouteAccess(
+        "reviews.download_attachment",
+        lambda w: f"/reviews/assignments/{w.assignment}/attachments/{an_attachment(w.proposal)}",
+        own_assignment(200),
     ),
     post_route(
         "reviews.withdraw",

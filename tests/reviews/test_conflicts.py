@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.proposals.models import Partner
 from app.reviews import assigning, conflicts, profiles, queries, reminders
-from app.reviews.models import AssignmentState, ConflictOfInterest, ConflictSource
+from app.reviews.models import Assignment, AssignmentState, ConflictOfInterest, ConflictSource
 from tests.client import log_in
 from tests.factories import make_assignment, make_proposal, make_review, make_reviewer
 from tests.reviews.helpers import make_reviewing
@@ -244,9 +244,17 @@ def test_conflict_blocks_the_attachment_download_over_http(conflicted, client):
     )
     db.session.add(attachment)
     db.session.commit()
-    url = f"/proposals/{first.id}/attachments/{attachment.id}"
+
+    def url() -> str:
+        assignment_id = db.session.scalar(
+            select(Assignment.id)
+            .where(Assignment.proposal_id == first.id, Assignment.reviewer_id == reviewer.id)
+            .order_by(Assignment.id.desc())
+        )
+        return f"/reviews/assignments/{assignment_id}/attachments/{attachment.id}"
+
     log_in(client, reviewer)
-    assert client.get(url).status_code == 404
+    assert client.get(url()).status_code == 404
     # Lifting the conflict does not bring the ended assignment back; assigning again does.
     conflict = db.session.scalar(select(ConflictOfInterest))
     conflicts.lift_conflict(actor=_setting.admin, conflict=conflict)
@@ -255,4 +263,4 @@ def test_conflict_blocks_the_attachment_download_over_http(conflicted, client):
     )
     db.session.commit()
     log_in(client, reviewer)
-    assert client.get(url).status_code == 200
+    assert client.get(url()).status_code == 200
