@@ -28,7 +28,6 @@ from app.accounts.passwords import MAX_PASSWORD_LENGTH, password_problem
 from app.accounts.services import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
 from app.core.forms import FlaskForm
 from app.core.i18n import canonical_timezones, is_valid_timezone
-from app.core.widgets import LongListSelect
 
 TIMEZONE_AREA_LABELS = {
     "Africa": _l("Africa"),
@@ -198,7 +197,6 @@ class RegistrationForm(FlaskForm, ProfileFieldsMixin):
         validators=[TimeZone()],
         validate_choice=False,
         render_kw={"data-detect-timezone": True},
-        widget=LongListSelect(),
     )
     submit = SubmitField(_l("Register"))
     # Where the city was going (the call's Apply button): the confirmation link leads back.
@@ -247,9 +245,7 @@ class SetPasswordForm(FlaskForm):
 class ProfileForm(FlaskForm, ProfileFieldsMixin):
     name = _name_field(_l("Your name"))
     locale = SelectField(_l("Preferred language"))
-    timezone = SelectField(
-        _l("Time zone"), validators=[TimeZone()], validate_choice=False, widget=LongListSelect()
-    )
+    timezone = SelectField(_l("Time zone"), validators=[TimeZone()], validate_choice=False)
     submit = SubmitField(_l("Save settings"))
 
     def __init__(self, *args, **kwargs):

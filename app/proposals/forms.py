@@ -32,7 +32,6 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.calls.models import Call
 from app.core.forms import FlaskForm, Form
-from app.core.widgets import LongListSelect
 from app.proposals import sections
 from app.proposals.countries import country_choices
 from app.proposals.models import AttachmentKind, PartnerKind, Proposal
@@ -167,7 +166,6 @@ def _make_field(spec: sections.FieldSpec, call: Call) -> Field:
             spec.label,
             choices=choices(countries),
             validate_choice=False,
-            widget=LongListSelect(),
             **options,
         )
     if spec.kind == sections.Kind.LANGUAGE:
