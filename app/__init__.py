@@ -88,8 +88,8 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(views.bp)
 
 
-# Packages with `flask` commands: the domains but core, and the demo data.
-COMMANDS = (*DOMAINS[1:], "demo")
+# Packages with `flask` commands: the domains, and the demo data.
+COMMANDS = (*DOMAINS, "demo")
 
 
 def _register_cli(app: Flask) -> None:

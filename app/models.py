@@ -4,7 +4,7 @@ from app.accounts.models import Role, User, UserRole
 from app.audit.models import AuditEntry
 from app.calls.models import Call, CallState, Criterion, EligibilityQuestion, ScoreVisibility
 from app.jobs.models import Job, JobState
-from app.notifications.models import Notification, NotificationStatus
+from app.outbox.models import Notification, NotificationStatus
 from app.proposals.models import (
     Attachment,
     AttachmentKind,

@@ -24,7 +24,7 @@ from app.calls.models import Call, CallState, Criterion, EligibilityQuestion
 from app.calls.services import create_call
 from app.db import Base, utcnow
 from app.extensions import db
-from app.notifications.models import Notification
+from app.outbox.models import Notification
 from app.proposals.continents import continent_for
 from app.proposals.models import Partner, PartnerKind, Proposal, ProposalRevision, ProposalState
 from app.reviews.models import (

@@ -687,7 +687,7 @@ def _next_link(context: BenchContext, page, path: str) -> str:
 
 def _confirmation_link(email: str) -> str:
     """The link in the confirmation email, read from the outbox like from a mailbox."""
-    from app.notifications.models import Notification
+    from app.outbox.models import Notification
 
     db.session.remove()
     context = db.session.scalar(
@@ -886,7 +886,7 @@ class SmtpSink:
 def measure_notifications(context: BenchContext) -> list[Row]:
     measure = f"notifications: {NOTIFICATION_MESSAGES:,} via Celery + Redis to SMTP"
     budget = ">= 200/s, each exactly once"
-    if _module("app.notifications.delivery") is None:
+    if _module("app.outbox.delivery") is None:
         return [Row.unavailable(measure, budget, "no outbox delivery yet")]
     try:
         import redis
@@ -959,7 +959,7 @@ def measure_notifications(context: BenchContext) -> list[Row]:
 
 def _queue_messages(context: BenchContext) -> list[int]:
     """5,000 'the call has closed' messages to the bench's cities, as closing a call sends."""
-    from app.notifications.services import OutboxMessage, queue_notifications
+    from app.outbox.services import OutboxMessage, queue_notifications
 
     call_url = context.server.base_url + _path(context, "calls.public_call", slug=BENCH_SLUG)
     owners = db.session.execute(
@@ -994,7 +994,7 @@ def _queue_messages(context: BenchContext) -> list[int]:
 def _sent_count(ids: list[int]) -> int:
     from sqlalchemy import func
 
-    from app.notifications.models import Notification, NotificationStatus
+    from app.outbox.models import Notification, NotificationStatus
 
     db.session.rollback()
     return db.session.scalar(
@@ -1010,7 +1010,7 @@ def _sent_count(ids: list[int]) -> int:
 def _delete_bench_notifications() -> None:
     from sqlalchemy import delete
 
-    from app.notifications.models import Notification
+    from app.outbox.models import Notification
 
     db.session.execute(
         delete(Notification).where(Notification.dedup_key.like(f"{NOTIFICATION_PREFIX}%"))

@@ -201,7 +201,7 @@ def make_notification(
     dedup_key: str | None = None,
 ) -> Any:
     """An outbox row in any state (notifications domain)."""
-    from app.notifications.models import Notification, NotificationStatus
+    from app.outbox.models import Notification, NotificationStatus
 
     recipient = recipient or make_user()
     now = utcnow()

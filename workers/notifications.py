@@ -1,7 +1,7 @@
 """Celery tasks of the notifications domain: keyword-only ids in, one service call, commits.
 
 Every task is safe to run twice, even at the same time: a message is claimed before it is
-sent (see app/notifications/delivery.py) and every periodic message names its window.
+sent (see app/outbox/delivery.py) and every periodic message names its window.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from celery import shared_task
 
 from app.extensions import db
 from app.jobs.models import Job
-from app.notifications import bulk, delivery
+from app.notifications import bulk
+from app.outbox import delivery
 from app.proposals import periodic
 
 

@@ -47,7 +47,7 @@ from app.core.urls import external_url, safe_next_url
 from app.db import utcnow
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
-from app.notifications.services import queue_notification
+from app.outbox.services import queue_notification
 
 NAME_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 320

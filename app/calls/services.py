@@ -22,7 +22,7 @@ from app.core.urls import external_url
 from app.db import utcnow
 from app.errors import DeadlinePassed, DomainError
 from app.extensions import db
-from app.notifications.services import OutboxMessage, queue_notifications
+from app.outbox.services import OutboxMessage, queue_notifications
 from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalState
 from app.reviews.models import Assignment, Review, ReviewState, Score
 

@@ -38,10 +38,10 @@ from app.jobs.services import (
     start_job,
 )
 from app.notifications import queries
-from app.notifications.delivery import enqueue_batches
-from app.notifications.models import Notification
-from app.notifications.rendering import render_notification
-from app.notifications.services import record_notification
+from app.outbox.delivery import enqueue_batches
+from app.outbox.models import Notification
+from app.outbox.rendering import render_notification
+from app.outbox.services import record_notification
 
 BULK_KIND = "bulk_message"
 SEND_BULK_TASK = "notifications.send_bulk_message"

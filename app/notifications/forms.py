@@ -21,7 +21,7 @@ from app.notifications.bulk import (
     BulkGroup,
 )
 from app.notifications.kinds import message_kind
-from app.notifications.models import NotificationStatus
+from app.outbox.models import NotificationStatus
 
 STATUS_LABELS = {
     NotificationStatus.PENDING: _l("Pending"),

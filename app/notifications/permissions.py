@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.accounts.models import Role, User
-from app.notifications.models import Notification, NotificationStatus
+from app.outbox.models import Notification, NotificationStatus
 
 
 def _is_administrator(user: User | None) -> bool:

@@ -12,7 +12,7 @@ from app.accounts.recipients import Recipient, recipients_of
 from app.audit.models import AuditEntry
 from app.calls.models import Call
 from app.extensions import db
-from app.notifications.models import Notification, NotificationStatus
+from app.outbox.models import Notification, NotificationStatus
 from app.proposals.models import Proposal, ProposalState
 from app.reviews.models import Assignment, AssignmentState
 

@@ -25,7 +25,7 @@ from app.core.navigation import nav_entry
 from app.core.urls import safe_next_url
 from app.errors import Conflict, DomainError
 from app.extensions import db
-from app.notifications import bulk, queries, services
+from app.notifications import bulk, queries
 from app.notifications.bulk import GROUP_LABELS
 from app.notifications.forms import (
     STATUS_LABELS,
@@ -33,11 +33,12 @@ from app.notifications.forms import (
     OutboxFilterForm,
 )
 from app.notifications.kinds import message_kind, notification_action
-from app.notifications.mail import plain_text
-from app.notifications.models import Notification, NotificationStatus
 from app.notifications.permissions import can_cancel_notification, can_resend_notification
 from app.notifications.queries import OutboxFilters
-from app.notifications.rendering import email_templates, redact_secret_links, render_notification
+from app.outbox import services
+from app.outbox.mail import plain_text
+from app.outbox.models import Notification, NotificationStatus
+from app.outbox.rendering import email_templates, redact_secret_links, render_notification
 
 bp = Blueprint("notifications", __name__)
 bp.record_once(

@@ -16,7 +16,7 @@ from app.calls.models import Call, CallState
 from app.core.urls import external_url
 from app.db import utcnow
 from app.extensions import db
-from app.notifications.services import OutboxMessage, queue_notification, queue_notifications
+from app.outbox.services import OutboxMessage, queue_notification, queue_notifications
 from app.proposals import queries
 
 # (name, how long before the deadline), tightest first: a call closing in 20 hours gets

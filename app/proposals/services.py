@@ -29,7 +29,7 @@ from app.core.urls import external_url
 from app.db import utcnow
 from app.errors import Conflict, DomainError, NotAllowed, NotFound
 from app.extensions import db
-from app.notifications.services import queue_notification
+from app.outbox.services import queue_notification
 from app.proposals import queries, sections, storage
 from app.proposals.continents import continent_for
 from app.proposals.models import (

@@ -25,7 +25,7 @@ from app.core.urls import external_url
 from app.db import utcnow
 from app.errors import Conflict, DomainError
 from app.extensions import db
-from app.notifications.services import OutboxMessage, queue_notifications
+from app.outbox.services import OutboxMessage, queue_notifications
 from app.proposals import services as proposal_services
 from app.proposals.models import Proposal
 from app.reviews import conflicts

@@ -18,8 +18,8 @@ from app.core.urls import external_url
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.notifications.models import Notification
-from app.notifications.services import OutboxMessage, queue_notification, queue_notifications
+from app.outbox.models import Notification
+from app.outbox.services import OutboxMessage, queue_notification, queue_notifications
 from app.proposals.models import SUBMITTED_STATES, Proposal
 from app.reviews.models import Assignment
 from app.reviews.queries import (

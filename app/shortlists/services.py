@@ -35,8 +35,8 @@ from app.jobs.services import (
     result_file,
     start_job,
 )
-from app.notifications.models import Notification
-from app.notifications.services import OutboxMessage, queue_notifications, render_notification
+from app.outbox.models import Notification
+from app.outbox.services import OutboxMessage, queue_notifications, render_notification
 from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalState
 from app.shortlists import queries
 from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState

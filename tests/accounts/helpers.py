@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.accounts import services
 from app.extensions import db
-from app.notifications.models import Notification
+from app.outbox.models import Notification
 from tests.factories import PASSWORD, make_admin
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.accounts import services
-from app.notifications.rendering import render_notification
+from app.outbox.rendering import render_notification
 from tests.accounts.helpers import notifications, register
 from tests.factories import make_admin, make_user
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.extensions import db
-from app.notifications.services import record_notification
+from app.outbox.services import record_notification
 from bench.seed import BENCH_ADMIN_EMAIL, seed_bench
 from tests.querycount import count_queries
 

@@ -14,8 +14,8 @@ from app.calls.models import CallState, Criterion
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.notifications.models import Notification
-from app.notifications.rendering import render_notification
+from app.outbox.models import Notification
+from app.outbox.rendering import render_notification
 from app.proposals.models import ProposalState
 from app.reviews.models import Score
 from tests.factories import (

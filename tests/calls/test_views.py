@@ -190,7 +190,7 @@ def test_an_administrator_opens_and_closes_a_call_by_hand(admin_client):
 
 
 def _call_closed_messages(call_id: int) -> list:
-    from app.notifications.models import Notification
+    from app.outbox.models import Notification
 
     return list(db.session.scalars(select(Notification).where(Notification.call_id == call_id)))
 

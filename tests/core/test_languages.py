@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.calls.services import close_call
 from app.extensions import db
-from app.notifications.models import Notification
-from app.notifications.rendering import render_notification
+from app.outbox.models import Notification
+from app.outbox.rendering import render_notification
 from app.proposals.models import ProposalState
 from tests.factories import make_admin, make_call, make_proposal, make_user
 

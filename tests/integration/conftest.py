@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text, update
 from app import create_app
 from app.db import utcnow
 from app.extensions import db
-from app.notifications.models import Notification, NotificationStatus
+from app.outbox.models import Notification, NotificationStatus
 from config import BaseConfig, celery_settings
 from tests.client import BrowserLikeClient
 from tests.conftest import SERVICES

@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 
 from app.db import utcnow
 from app.extensions import db
-from app.notifications.delivery import dispatch_pending_notifications
-from app.notifications.models import Notification, NotificationStatus
-from app.notifications.services import queue_notification, record_notification
+from app.outbox.delivery import dispatch_pending_notifications
+from app.outbox.models import Notification, NotificationStatus
+from app.outbox.services import queue_notification, record_notification
 from app.proposals.models import Proposal, ProposalState
 from tests.factories import make_admin, make_call, make_user
 from tests.integration.conftest import make_stack

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from app.extensions import db
-from app.notifications import delivery
-from app.notifications.models import Notification, NotificationStatus
-from app.notifications.services import record_notification
+from app.outbox import delivery
+from app.outbox.models import Notification, NotificationStatus
+from app.outbox.services import record_notification
 from tests.integration.conftest import make_stack
 
 pytestmark = pytest.mark.postgres

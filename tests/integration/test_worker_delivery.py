@@ -12,8 +12,8 @@ import pytest
 import redis
 
 from app.extensions import db
-from app.notifications.models import Notification, NotificationStatus
-from app.notifications.services import queue_notification
+from app.outbox.models import Notification, NotificationStatus
+from app.outbox.services import queue_notification
 from tests.factories import make_user
 from tests.integration.conftest import machine_redis_url, make_stack
 from tests.integration.harness import wait_until

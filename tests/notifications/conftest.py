@@ -8,8 +8,8 @@ from email.message import EmailMessage
 import pytest
 from flask_babel import get_domain
 
-from app.notifications import mail
-from app.notifications.translations import compile_translations
+from app.core.translations import compile_translations
+from app.outbox import mail
 from tests.client import log_in
 
 

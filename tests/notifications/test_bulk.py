@@ -11,8 +11,8 @@ from app.extensions import db
 from app.jobs.models import Job, JobState
 from app.notifications import bulk
 from app.notifications.bulk import BulkGroup
-from app.notifications.mail import plain_text
-from app.notifications.models import Notification
+from app.outbox.mail import plain_text
+from app.outbox.models import Notification
 from app.proposals.models import ProposalState
 from app.reviews.models import AssignmentState
 from tests.factories import (

@@ -10,8 +10,8 @@ import time_machine
 
 from app.db import utcnow
 from app.extensions import db
-from app.notifications import delivery
-from app.notifications.models import Notification, NotificationStatus
+from app.outbox import delivery
+from app.outbox.models import Notification, NotificationStatus
 from tests.factories import make_notification
 
 

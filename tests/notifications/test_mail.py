@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from app.notifications.mail import MailerPool, SMTPMailer, connect_smtp
+from app.outbox.mail import MailerPool, SMTPMailer, connect_smtp
 from tests.integration.harness import SMTPSink
 
 

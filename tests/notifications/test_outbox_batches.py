@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter
 
 from app.extensions import db
-from app.notifications.delivery import BATCH_SIZE
-from app.notifications.services import queue_notification
+from app.outbox.delivery import BATCH_SIZE
+from app.outbox.services import queue_notification
 from tests.notifications.helpers import handed_over
 
 CONTEXT = {"name": "Ana", "link": "https://call.test/verify", "valid_seconds": 3600}

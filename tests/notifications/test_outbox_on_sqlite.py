@@ -18,9 +18,9 @@ from sqlalchemy import create_engine, select, update
 
 from app import create_app
 from app.extensions import db
-from app.notifications import delivery
-from app.notifications.models import Notification, NotificationStatus
-from app.notifications.services import record_notification
+from app.outbox import delivery
+from app.outbox.models import Notification, NotificationStatus
+from app.outbox.services import record_notification
 from config import TestingConfig
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from app.calls.models import CallState
 from app.extensions import db
-from app.notifications.mail import plain_text
-from app.notifications.models import Notification
-from app.notifications.rendering import render_notification
+from app.outbox.mail import plain_text
+from app.outbox.models import Notification
+from app.outbox.rendering import render_notification
 from app.proposals import periodic
 from app.proposals.models import ProposalRevision, ProposalState
 from tests.factories import make_admin, make_call, make_proposal, make_user

@@ -6,10 +6,10 @@ import email
 import email.policy
 
 from app.extensions import db
-from app.notifications import delivery
-from app.notifications.mail import plain_text
-from app.notifications.models import Notification
-from app.notifications.rendering import one_line, redact_secret_links, render_notification
+from app.outbox import delivery
+from app.outbox.mail import plain_text
+from app.outbox.models import Notification
+from app.outbox.rendering import one_line, redact_secret_links, render_notification
 from app.proposals import periodic
 from app.proposals.models import ProposalState
 from tests.factories import make_call, make_notification, make_proposal, make_user

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEntry
 from app.errors import Conflict
 from app.extensions import db
-from app.notifications import services
-from app.notifications.delivery import BATCH_SIZE
-from app.notifications.models import Notification, NotificationStatus
-from app.notifications.services import (
+from app.outbox import services
+from app.outbox.delivery import BATCH_SIZE
+from app.outbox.models import Notification, NotificationStatus
+from app.outbox.services import (
     OutboxMessage,
     cancel_notification,
     queue_notification,
@@ -133,7 +133,7 @@ def test_a_big_batch_is_inserted_in_chunks(app_context, monkeypatch):
     monkeypatch.setattr(services, "INSERT_CHUNK_SIZE", 3)
     user = make_user(locale="fr")
     with count_queries() as counted:
-        ids = queue_notifications(_message(user, f"chunk:{n}") for n in range(7))
+        ids = queue_notifications(_message(user, f"chunk:{n}", locale="fr") for n in range(7))
     assert len(_inserts(counted)) == 3 and counted.count == 3, str(counted)
     assert None not in ids and len(set(ids)) == 7
 

@@ -11,7 +11,7 @@ from babel.support import Translations
 from flask_babel import force_locale, gettext
 
 from app import create_app
-from app.notifications import translations
+from app.core import translations
 from config import TestingConfig
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")

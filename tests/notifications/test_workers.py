@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.jobs.models import Job, JobState
 from app.notifications import bulk
-from app.notifications.models import Notification
+from app.outbox.models import Notification
 from tests.factories import make_admin, make_call, make_notification, make_proposal
 from workers import jobs as job_tasks
 from workers import notifications as tasks

@@ -12,8 +12,8 @@ from app.calls.models import CallState
 from app.db import utcnow
 from app.errors import DeadlinePassed, DomainError, NotAllowed, NotFound
 from app.extensions import db
-from app.notifications.models import Notification
-from app.notifications.rendering import render_notification
+from app.outbox.models import Notification
+from app.outbox.rendering import render_notification
 from app.proposals import services, storage
 from app.proposals.models import (
     AttachmentKind,

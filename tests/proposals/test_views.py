@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.db import utcnow
 from app.extensions import db
-from app.notifications.models import Notification
+from app.outbox.models import Notification
 from app.proposals import services
 from app.proposals.models import (
     Attachment,

@@ -15,7 +15,7 @@ from app.calls.models import ScoreVisibility
 from app.db import utcnow
 from app.errors import Conflict, DeadlinePassed, DomainError, NotAllowed
 from app.extensions import db
-from app.notifications.models import Notification
+from app.outbox.models import Notification
 from app.reviews import assigning, conflicts, profiles, queries, reminders, reviewing
 from app.reviews.models import (
     Assignment,
@@ -544,7 +544,7 @@ def test_an_invited_reviewer_works_with_the_defaults_until_saving_a_profile(sett
 
 
 def test_every_review_email_renders_with_its_subject_and_link(setting, assignment):
-    from app.notifications.services import render_notification
+    from app.outbox.services import render_notification
 
     assigning.assign_pairs(
         actor=setting.admin,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.extensions import db
-from app.notifications.models import Notification
+from app.outbox.models import Notification
 from app.proposals.models import Partner
 from app.reviews.models import (
     Assignment,

@@ -11,7 +11,7 @@ from app.db import utcnow
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.jobs.models import JobState
-from app.notifications.models import Notification
+from app.outbox.models import Notification
 from app.proposals.models import ProposalState
 from app.reviews.models import Review, ReviewState
 from app.shortlists import services

@@ -3,7 +3,7 @@
 Every other domain calls `queue_notification` inside its own transaction, or
 `queue_notifications` when one change tells many people at once (a call closing,
 decisions published): a handful of statements whatever the number of messages. A message
-leaves only after that transaction commits (see app/notifications/delivery.py for how it
+leaves only after that transaction commits (see app/outbox/delivery.py for how it
 is delivered once). The periodic messages this domain owns (the administrators' digest,
 "call closing soon") and bulk messages live in their own modules.
 """
@@ -18,25 +18,24 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm.util import identity_key
 
-from app.accounts.models import User
 from app.audit.services import record_audit
+from app.core.people import Person
 from app.db import utcnow
 from app.errors import Conflict
 from app.extensions import db
 from app.jobs import enqueue_after_commit
-from app.notifications.delivery import (
+from app.outbox.delivery import (
     DELIVER_TASK,
     deliver_batch,
     dispatch_pending_notifications,
     enqueue_delivery,
 )
-from app.notifications.models import Notification, NotificationStatus
-from app.notifications.rendering import render_notification
+from app.outbox.models import Notification, NotificationStatus, recipient_accounts
+from app.outbox.rendering import render_notification
 
 __all__ = [
     "OutboxMessage",
@@ -91,25 +90,21 @@ def _check_messages(messages: list[OutboxMessage]) -> None:
 def _recipient_locales(messages: Iterable[OutboxMessage]) -> dict[int, str | None]:
     """The own language of each recipient whose message names none, in at most one query.
 
-    A recipient already loaded in the session is read from it (as `Session.get` would), so
-    a single message to a user at hand costs no statement.
+    A sender with the recipient's account at hand passes its locale and costs no statement.
     """
     wanted = {
         message.recipient_id
         for message in messages
         if message.locale is None and message.recipient_id is not None
     }
-    locales: dict[int, str | None] = {}
-    for recipient_id in list(wanted):
-        user = db.session.identity_map.get(identity_key(User, recipient_id))
-        if user is not None and "locale" not in inspect(user).unloaded:
-            locales[recipient_id] = user.locale
-            wanted.discard(recipient_id)
-    if wanted:
-        locales.update(
-            db.session.execute(select(User.id, User.locale).where(User.id.in_(wanted))).all()
-        )
-    return locales
+    if not wanted:
+        return {}
+    accounts = recipient_accounts
+    return dict(
+        db.session.execute(
+            select(accounts.c.id, accounts.c.locale).where(accounts.c.id.in_(wanted))
+        ).all()
+    )
 
 
 def _message_locale(message: OutboxMessage, recipient_locales: dict[int, str | None]) -> str:
@@ -240,7 +235,7 @@ def _lock(notification: Notification) -> None:
     db.session.refresh(notification, with_for_update=True)
 
 
-def resend_notification(*, actor: User, notification: Notification) -> Notification:
+def resend_notification(*, actor: Person, notification: Notification) -> Notification:
     """A failed message goes back to pending with a fresh count of attempts."""
     _lock(notification)
     if notification.status != NotificationStatus.FAILED:
@@ -264,7 +259,7 @@ def resend_notification(*, actor: User, notification: Notification) -> Notificat
     return notification
 
 
-def cancel_notification(*, actor: User, notification: Notification) -> Notification:
+def cancel_notification(*, actor: Person, notification: Notification) -> Notification:
     """A pending message is not sent. A worker holding it finds its claim gone."""
     _lock(notification)
     if notification.status != NotificationStatus.PENDING:

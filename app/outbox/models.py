@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, column, table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, enum_column, utcnow
@@ -46,3 +46,9 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+# What the outbox reads of a recipient's account: their language and time zone, at the
+# moment a message is queued or rendered. Named here as the foreign key above names the
+# table, because accounts sit above the outbox (they send their mail through it).
+recipient_accounts = table("users", column("id"), column("locale"), column("timezone"))

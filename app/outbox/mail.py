@@ -2,7 +2,7 @@
 
 A transport's `send` returns once the server has accepted the message and raises
 `smtplib.SMTPException` or `OSError` otherwise; the outbox marks the message sent only
-after it returns (see app/notifications/delivery.py).
+after it returns (see app/outbox/delivery.py).
 """
 
 from __future__ import annotations

@@ -24,10 +24,9 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from app.accounts.models import User
 from app.core.i18n import zone_named
 from app.extensions import db
-from app.notifications.models import Notification
+from app.outbox.models import Notification, recipient_accounts
 
 # View arguments that make a link a secret (a password reset, an invitation).
 SECRET_LINK_ARGUMENTS = frozenset({"token"})
@@ -78,7 +77,11 @@ def _recipient_timezone(notification: Notification) -> ZoneInfo:
     if notification.recipient_id is None:
         return zone_named(None)
     # Only the zone: a worker renders thousands of messages (the whole user would bring roles).
-    zone = db.session.scalar(select(User.timezone).where(User.id == notification.recipient_id))
+    zone = db.session.scalar(
+        select(recipient_accounts.c.timezone).where(
+            recipient_accounts.c.id == notification.recipient_id
+        )
+    )
     return zone_named(zone)
 
 

@@ -34,13 +34,12 @@ from flask import current_app
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import and_, event, func, select, update
 
-from app.accounts.models import User
 from app.db import utcnow
 from app.extensions import db
 from app.jobs import enqueue_after_commit
-from app.notifications.mail import MailerPool, open_mailer
-from app.notifications.models import Notification, NotificationStatus
-from app.notifications.rendering import render_notification
+from app.outbox.mail import MailerPool, open_mailer
+from app.outbox.models import Notification, NotificationStatus, recipient_accounts
+from app.outbox.rendering import render_notification
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +122,11 @@ def claim_for_delivery(notification_id: int) -> tuple[Notification, str | None] 
     One round trip where a claim, a read of the row and one of the recipient took three:
     a worker's throughput is mostly its round trips to the database.
     """
-    zone = select(User.timezone).where(User.id == Notification.recipient_id).scalar_subquery()
+    zone = (
+        select(recipient_accounts.c.timezone)
+        .where(recipient_accounts.c.id == Notification.recipient_id)
+        .scalar_subquery()
+    )
     statement = _claim(notification_id, None).returning(Notification, zone)
     row = db.session.execute(statement, execution_options={"populate_existing": True}).one_or_none()
     if row is None:
