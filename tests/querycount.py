@@ -6,18 +6,27 @@
 
 The listener sits on the engine's connections, so statements run by the test's session,
 by a view through the test client and by a streamed response are all counted.
+
+`statements_on_a_small_and_a_large_call` counts the statements of administrators' pages
+on one realistic call, the benchmark's workload, at 10 and at 200 proposals: a page whose
+count grows with the call has an N+1.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import event
+from flask import Flask, url_for
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
+from app.accounts.models import User
 from app.extensions import db
+from bench.seed import BENCH_ADMIN_EMAIL, seed_bench
+
+SMALL_CALL, LARGE_CALL = 10, 200  # proposals; a page of the proposal list holds 100
 
 # Savepoints and transaction bookkeeping are not work a page does.
 _IGNORED_PREFIXES = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
@@ -49,3 +58,48 @@ def count_queries(engine: Engine | None = None) -> Iterator[QueryCounter]:
         yield counter
     finally:
         event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+# A page by name: its endpoint and the values of its URL.
+Pages = dict[str, tuple[str, dict]]
+
+
+def statements_on_a_small_and_a_large_call(
+    app: Flask,
+    pages: Callable[[int], Pages],
+    *,
+    prepare: Callable[[int], None] | None = None,
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Statements each page runs for the administrator, on the bench workload at
+    SMALL_CALL and at LARGE_CALL proposals (20 reviewers, 3 reviews each).
+
+    `pages(call_id)` names the pages; `prepare(proposals)` adds rows of its own first.
+    """
+    counts = []
+    for proposals in (SMALL_CALL, LARGE_CALL):
+        summary = seed_bench(proposals=proposals, reviewers=20, reviews_per_proposal=3, reset=True)
+        if prepare is not None:
+            prepare(proposals)
+        db.session.commit()
+        counts.append(_statements_per_page(app, pages(summary.call_id)))
+    return counts[0], counts[1]
+
+
+def _statements_per_page(app: Flask, pages: Pages) -> dict[str, int]:
+    admin = db.session.scalar(select(User).where(User.email == BENCH_ADMIN_EMAIL))
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = admin.session_token
+        session["_fresh"] = True
+    counts = {}
+    for name, (endpoint, values) in pages.items():
+        with app.test_request_context():
+            path = url_for(endpoint, **values)
+        db.session.expire_all()
+        with count_queries() as counted:
+            response = client.get(path)
+            response.get_data()  # a streamed export runs its statements as it is read
+            response.close()  # a built export's temporary file closes with its response
+        assert response.status_code == 200, (name, response.status_code)
+        counts[name] = counted.count
+    return counts
