@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from app.notifications.services import record_notification
-
+from app.outbox.services import record_notification
 from tests.querycount import statements_on_a_small_and_a_large_call
 
 
