@@ -10,7 +10,8 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from app.extensions import db, limiter
 from config import TestingConfig
-from tests.client import BrowserLikeClient
+from tests.client import BrowserLikeClient, log_in
+from tests.factories import make_admin
 from tests.services import Services, detect_services, schema_for_this_run, with_search_path
 
 SERVICES: Services = detect_services()
@@ -151,6 +152,21 @@ def app_context(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def admin(app_context):
+    """An administrator; a domain's conftest may override it (a zone, a name)."""
+    return make_admin(name="Ada Admin")
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    """A client logged in as `admin`, who is also `admin_client.administrator`."""
+    db.session.commit()
+    log_in(client, admin)
+    client.administrator = admin
+    return client
 
 
 @pytest.fixture

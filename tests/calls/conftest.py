@@ -6,7 +6,6 @@ import pytest
 from flask import g
 
 from app.extensions import db
-from tests.client import log_in
 from tests.factories import make_admin
 
 
@@ -25,10 +24,3 @@ def forget_request_state() -> None:
     every request, but keeps Flask-WTF's token there on purpose (tests/accounts compares
     pages of two clients byte for byte); tests of per-visitor tokens drop it here."""
     g.pop("csrf_token", None)
-
-
-@pytest.fixture
-def admin_client(client, admin):
-    db.session.commit()
-    log_in(client, admin)
-    return client

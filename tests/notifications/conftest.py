@@ -10,7 +10,6 @@ from flask_babel import get_domain
 
 from app.core.translations import compile_translations
 from app.outbox import mail
-from tests.client import log_in
 
 
 @pytest.fixture
@@ -57,13 +56,3 @@ def flaky_mailer(monkeypatch) -> FlakyMailer:
 
     monkeypatch.setattr(mail.MailerPool, "get", get)
     return mailer
-
-
-@pytest.fixture
-def admin_client(app_context, client):
-    from tests.factories import make_admin
-
-    administrator = make_admin(name="Olga Admin")
-    log_in(client, administrator)
-    client.administrator = administrator
-    return client

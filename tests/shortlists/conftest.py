@@ -8,8 +8,6 @@ from app.extensions import db
 from app.jobs.models import Job
 from app.shortlists import services
 from app.shortlists.models import Shortlist
-from tests.client import log_in
-from tests.factories import make_admin
 from tests.shortlists.helpers import city, scored_call
 from workers.shortlists import compile_shortlist as compile_task
 
@@ -27,20 +25,8 @@ CITIES = [
 
 
 @pytest.fixture
-def admin(app_context):
-    return make_admin(name="Ada Admin")
-
-
-@pytest.fixture
 def scored(app_context):
     return scored_call(CITIES)
-
-
-@pytest.fixture
-def admin_client(client, admin):
-    db.session.commit()
-    log_in(client, admin)
-    return client
 
 
 def compile_now(*, actor, call, **parameters) -> Shortlist:
