@@ -180,6 +180,10 @@ def _new_password_fields(email_field: str | None = None) -> tuple[PasswordField,
 
 
 class ProfileFieldsMixin:
+    # Declared by each form that mixes this in.
+    locale: SelectField
+    timezone: SelectField
+
     def set_choices(self) -> None:
         self.locale.choices = _language_choices()
         self.timezone.choices = timezone_choices(self.timezone.data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import abort
 from flask_login import current_user
@@ -13,7 +13,7 @@ from app.accounts.models import Role, User
 from app.extensions import login_manager
 
 
-def _is_administrator(user: User | None) -> bool:
+def _is_administrator(user: User | None) -> TypeGuard[User]:
     return bool(user is not None and user.is_authenticated and user.has_role(Role.ADMINISTRATOR))
 
 

@@ -300,7 +300,7 @@ def log_in(*, email: str, password: str) -> LoginOutcome:
         _record_failed_login(user, reason="unverified")
         send_verification_email(user=user)
         return LoginOutcome(LoginStatus.UNVERIFIED, user)
-    if needs_rehash(user.password_hash):
+    if user.password_hash is not None and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     record_audit(actor_id=user.id, action="user.logged_in", object_type="user", object_id=user.id)
@@ -481,7 +481,7 @@ def invite_reviewer(*, actor: User, name: str, email: str) -> InvitationOutcome:
     email = clean_email(email)
     user = find_user_by_email(email)
     created = user is None
-    if created:
+    if user is None:
         user = User(email=email, name=name, password_hash=None, roles=[])
         db.session.add(user)
         _grant_reviewer(user)
