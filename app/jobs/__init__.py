@@ -32,7 +32,7 @@ def celery_init_app(app: Flask) -> Celery:
             # runs in-process right after the web request's commit. Called where a Flask
             # app is already active (in-process dispatch, a test), the task runs in that
             # app: shared tasks resolve to whichever Celery app was created last.
-            flask_app = current_app._get_current_object() if has_app_context() else app
+            flask_app = current_app if has_app_context() else app
             with flask_app.app_context():
                 return self.run(*args, **kwargs)
 
@@ -54,12 +54,11 @@ def enqueue_after_commit(task_name: str, **ids: int | list[int]) -> None:
 
 def dispatch_now(task_name: str, **kwargs: Any) -> bool:
     """Hand one task to the configured dispatcher. False when the broker did not take it."""
-    app = current_app._get_current_object()
-    mode = app.config["TASK_DISPATCH"]
+    mode = current_app.config["TASK_DISPATCH"]
     if mode == "record":
-        app.extensions["dispatched_tasks"].append((task_name, kwargs))
+        current_app.extensions["dispatched_tasks"].append((task_name, kwargs))
         return True
-    celery_app: Celery = app.extensions["celery"]
+    celery_app: Celery = current_app.extensions["celery"]
     try:
         if mode == "in_process":
             celery_app.loader.import_default_modules()

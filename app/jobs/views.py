@@ -9,9 +9,11 @@ import mimetypes
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, url_for
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -49,10 +51,11 @@ FAILURE_TITLES = {
 }
 # What the page offers about the job's object, by kind: (endpoint, the parameter of the job
 # that the endpoint takes, label). Named, never imported: the domains sit above jobs.
-RESULT_LINKS = {
+FollowUp = tuple[str, str, LazyString]
+RESULT_LINKS: dict[str, FollowUp] = {
     "shortlist_compile": ("shortlists.detail", "shortlist_id", _l("See the shortlist")),
 }
-RETRY_BUTTONS = {
+RETRY_BUTTONS: dict[str, FollowUp] = {
     "shortlist_compile": ("shortlists.compile_again", "shortlist_id", _l("Compile again")),
 }
 
@@ -77,13 +80,17 @@ def _back_url(job: Job) -> str:
     return url_for(endpoint, call_id=job.call_id) if takes_call else url_for(endpoint)
 
 
-def _follow_up(job: Job, table: dict) -> dict | None:
+def _follow_up(job: Job, table: dict[str, FollowUp]) -> dict | None:
     """The link or button `table` offers for this job, if its endpoint and object exist."""
-    endpoint, key, label = table.get(job.kind, (None, None, None))
-    value = (job.parameters or {}).get(key) if key else None
+    if job.kind not in table:
+        return None
+    endpoint, key, label = table[job.kind]
+    value = (job.parameters or {}).get(key)
     if endpoint not in current_app.view_functions or not isinstance(value, int):
         return None
-    return {"url": url_for(endpoint, **{key: value}), "label": label}
+    # Typed loosely: mypy would check a dict of ints against url_for's own _anchor, _method...
+    url_values: dict[str, Any] = {key: value}
+    return {"url": url_for(endpoint, **url_values), "label": label}
 
 
 def job_status(job: Job) -> dict:
