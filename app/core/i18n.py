@@ -200,8 +200,8 @@ def _zone_table() -> Path | None:
     try:
         from importlib.resources import files
 
-        table = files("tzdata").joinpath("zoneinfo", "zone.tab")
-        return Path(str(table)) if table.is_file() else None
+        resource = files("tzdata").joinpath("zoneinfo", "zone.tab")
+        return Path(str(resource)) if resource.is_file() else None
     except (ImportError, ModuleNotFoundError):
         return None
 
