@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import current_app
 
@@ -76,7 +76,7 @@ class SMTPMailer:
             self.connection.close()
 
 
-def connect_smtp(config) -> smtplib.SMTP:
+def connect_smtp(config: Mapping[str, Any]) -> smtplib.SMTP:
     host, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
     if config["MAIL_USE_SSL"]:
         connection: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -94,7 +94,7 @@ def connect_smtp(config) -> smtplib.SMTP:
 class MailerPool:
     """The mailer of one batch, opened on first use and reopened after a broken connection."""
 
-    def __init__(self, config):
+    def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = config
         self.backend = config["MAIL_BACKEND"]
         self._smtp: SMTPMailer | None = None

@@ -109,11 +109,12 @@ def _recipient_locales(messages: Iterable[OutboxMessage]) -> dict[int, str | Non
 
 def _message_locale(message: OutboxMessage, recipient_locales: dict[int, str | None]) -> str:
     """The language asked for if we have it; none asked: the recipient's own; else the default."""
-    languages = current_app.config["LANGUAGES"]
-    if message.locale in languages:
-        return message.locale
-    if message.locale is None and recipient_locales.get(message.recipient_id) in languages:
-        return recipient_locales[message.recipient_id]
+    if message.locale is None and message.recipient_id is not None:
+        wanted = recipient_locales.get(message.recipient_id)
+    else:
+        wanted = message.locale
+    if wanted is not None and wanted in current_app.config["LANGUAGES"]:
+        return wanted
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
