@@ -204,7 +204,10 @@ def send_bulk_message(*, job: Job, chunk_size: int = CHUNK_SIZE) -> Iterator[int
     if job.state in FINISHED_STATES:
         return
     parameters = job.parameters
-    call = db.session.get(Call, job.call_id)
+    call = db.session.get(Call, job.call_id) if job.call_id is not None else None
+    if call is None:
+        # Every bulk job is started for a call (start_bulk_message): the worker marks it failed.
+        raise LookupError(f"bulk message job {job.id} has no call (call_id={job.call_id})")
     starter = db.session.get(User, job.started_by_id) if job.started_by_id else None
     locale = (starter.locale if starter else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     recipient_ids: list[int] = parameters["recipient_ids"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import ColumnElement, Row, func, select
 
 from app.accounts.models import User
 from app.accounts.recipients import Recipient, recipients_of
@@ -32,8 +33,8 @@ class OutboxFilters:
     template: str | None = None
     call_id: int | None = None
 
-    def conditions(self, *, with_status: bool = True) -> list:
-        conditions = []
+    def conditions(self, *, with_status: bool = True) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
         if self.recipient:
             conditions.append(
                 Notification.recipient_email.ilike(_like_pattern(self.recipient), escape="\\")
@@ -49,7 +50,7 @@ class OutboxFilters:
 
 @dataclass
 class OutboxPage:
-    rows: list[Row]
+    rows: Sequence[Row]
     counts: dict[NotificationStatus, int]
     total: int
     page: int
@@ -102,7 +103,7 @@ def outbox_page(filters: OutboxFilters, *, page: int = 1, page_size: int = PAGE_
     )
 
 
-def call_choices() -> list[Row]:
+def call_choices() -> Sequence[Row]:
     """(id, title) of every call, newest first, for filters and group choices."""
     return db.session.execute(
         select(Call.id, Call.title).order_by(Call.opens_at.desc(), Call.id.desc())
@@ -118,7 +119,7 @@ def notification_with_call(notification_id: int) -> tuple[Notification, str | No
     return (row[0], row[1]) if row else None
 
 
-def notification_history(notification_id: int) -> list[Row]:
+def notification_history(notification_id: int) -> Sequence[Row]:
     """Administrators' actions on one message, oldest first, with who did them."""
     return db.session.execute(
         select(AuditEntry.at, AuditEntry.action, AuditEntry.details, User.name.label("actor"))
