@@ -452,7 +452,7 @@ def _fill(call: Call, city: DemoCity, *, upto: str | None = None) -> Proposal:
 
 
 def _submit(proposal: Proposal) -> None:
-    owner = db.session.get(User, proposal.owner_id)
+    owner = db.session.get_one(User, proposal.owner_id)
     proposal_services.submit_proposal(
         actor=owner, proposal=proposal, expected_version=proposal.version
     )
@@ -505,7 +505,7 @@ def _review(call: Call, cities: dict[int, DemoCity], rng: random.Random) -> None
         seen[assignment.proposal_id] += 1
         if (city.city, position) in PENDING_UNTOUCHED:
             continue
-        reviewer = db.session.get(User, assignment.reviewer_id)
+        reviewer = db.session.get_one(User, assignment.reviewer_id)
         strength = city.strength
         scores = {
             criterion.key: str(max(1, min(5, strength + rng.choice((-1, 0, 0, 1)))))
@@ -542,7 +542,7 @@ def _seed_review_call(admin: User, reviewers: dict[str, User]) -> Call:
     withdrawn = _fill(call, WITHDRAWN_CITY)
     _submit(withdrawn)
     proposal_services.withdraw_proposal(
-        actor=db.session.get(User, withdrawn.owner_id),
+        actor=db.session.get_one(User, withdrawn.owner_id),
         proposal=withdrawn,
         reason="The venue is no longer available this year.",
     )
