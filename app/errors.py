@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from typing import TypeGuard
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.extensions import db
 
@@ -108,7 +109,7 @@ BUSY_MESSAGE = _l(
 )
 
 
-def is_database_busy(error: BaseException) -> bool:
+def is_database_busy(error: BaseException) -> TypeGuard[OperationalError]:
     """SQLite's one writer was still busy after the busy timeout (app/db.py): the embedded
     database's form of "someone else is changing this", never a fault of ours."""
     original = getattr(error, "orig", None)
@@ -149,7 +150,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         status = error.code or 500
-        if status == 405 and error.valid_methods:
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response = make_response(error_response(status))
             response.headers["Allow"] = ", ".join(error.valid_methods)
             return response
