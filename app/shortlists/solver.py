@@ -1,8 +1,8 @@
 """Choosing the shortlist: the set of proposals with the highest total score under balance rules.
 
-The choice is exact: an integer programme solved by HiGHS (scipy.optimize.milp), with no
-relative gap. Scores are compared at SCORE_DIGITS decimals (as whole numbers, so sums are
-exact). Constraints: exactly `size` proposals, each at or above `min_score`; at least
+The choice is exact: an integer programme solved to proven optimality by OR-Tools' CP-SAT,
+which works in whole numbers: scores are compared at SCORE_DIGITS decimals (as integers, so
+sums are exact). Constraints: exactly `size` proposals, each at or above `min_score`; at least
 `min_per_group` from every group (continent or region) that has any proposal; at most
 `max_per_group` per group; at most `max_per_country` per country; at least `min_groups`
 different groups. A proposal without a group or country is not counted in those rules.
@@ -22,20 +22,16 @@ it says which rule, relaxed alone, would make a shortlist possible.
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from app.shortlists.scoring import SCORE_DIGITS, rounded
-
-if TYPE_CHECKING:
-    import numpy as np
 
 GROUP_BY_CHOICES = ("continent", "region")
 _SCALE = 10**SCORE_DIGITS
@@ -245,6 +241,10 @@ def _conflict(candidates: Sequence[Candidate], constraints: Constraints) -> Reas
     return Reason("constraints_conflict", {"relax": helpful})
 
 
+# A linear row of the programme: {column: coefficient}, lowest and highest value (None: open).
+_Row = tuple[dict[int, int], int | None, int | None]
+
+
 class _Model:
     """The integer programme over the eligible candidates (and one switch per group)."""
 
@@ -253,29 +253,23 @@ class _Model:
         self.eligible = sorted(
             (c for c in candidates if is_eligible(c, constraints)), key=lambda c: c.rank
         )
-        # numpy (like scipy below) is imported where a shortlist is solved, not when a web
-        # worker starts (docs/PERFORMANCE.md, web worker memory).
-        import numpy as np
-
         self.solves = 0
         n = len(self.eligible)
         self.n = n
-        self.points = np.array(
-            [round((c.score or 0.0) * _SCALE) for c in self.eligible], dtype=float
-        )
-        self.ranks = np.array([c.rank for c in self.eligible], dtype=float)
+        self.points = [round((c.score or 0.0) * _SCALE) for c in self.eligible]
+        self.ranks = [c.rank for c in self.eligible]
         groups = sorted({c.group for c in self.eligible if c.group})
         self.group_index = {group: n + j for j, group in enumerate(groups)}
         self.width = n + (len(groups) if constraints.min_groups else 0)
-        self.rows: list[tuple[dict[int, float], float, float]] = []
+        self.rows: list[_Row] = []
         self._build(_required_groups(candidates))
 
-    def _row(self, coefficients: dict[int, float], low: float, high: float) -> None:
+    def _row(self, coefficients: dict[int, int], low: int | None, high: int | None) -> None:
         self.rows.append((coefficients, low, high))
 
     def _build(self, required_groups: list[str]) -> None:
         c = self.constraints
-        self._row(dict.fromkeys(range(self.n), 1.0), c.size, c.size)
+        self._row(dict.fromkeys(range(self.n), 1), c.size, c.size)
         members: dict[str, list[int]] = defaultdict(list)
         countries: dict[str, list[int]] = defaultdict(list)
         for i, candidate in enumerate(self.eligible):
@@ -285,108 +279,97 @@ class _Model:
                 countries[candidate.country].append(i)
         if c.min_per_group:
             for group in required_groups:
-                self._row(dict.fromkeys(members.get(group, []), 1.0), c.min_per_group, math.inf)
+                self._row(dict.fromkeys(members.get(group, []), 1), c.min_per_group, None)
         if c.max_per_group is not None:
             for indexes in members.values():
-                self._row(dict.fromkeys(indexes, 1.0), -math.inf, c.max_per_group)
+                self._row(dict.fromkeys(indexes, 1), None, c.max_per_group)
         if c.max_per_country is not None:
             for indexes in countries.values():
                 if len(indexes) > c.max_per_country:
-                    self._row(dict.fromkeys(indexes, 1.0), -math.inf, c.max_per_country)
+                    self._row(dict.fromkeys(indexes, 1), None, c.max_per_country)
         if c.min_groups:
             for group, switch in self.group_index.items():
                 # The group counts only when one of its members is chosen.
-                row = dict.fromkeys(members[group], -1.0)
-                row[switch] = 1.0
-                self._row(row, -math.inf, 0.0)
-            self._row(dict.fromkeys(self.group_index.values(), 1.0), c.min_groups, math.inf)
+                row = dict.fromkeys(members[group], -1)
+                row[switch] = 1
+                self._row(row, None, 0)
+            self._row(dict.fromkeys(self.group_index.values(), 1), c.min_groups, None)
 
     def _solve(
         self,
-        objective: np.ndarray,
-        extra: list[tuple[dict[int, float], float, float]] = (),
-        lower: np.ndarray | None = None,
-        upper: np.ndarray | None = None,
-    ) -> np.ndarray | None:
-        # Imported here, not at the top: scipy.optimize costs every web worker ~40 MiB, and
-        # only the compiling job needs it (docs/PERFORMANCE.md, web worker memory).
-        import numpy as np
-        from scipy.optimize import Bounds, LinearConstraint, milp
-        from scipy.sparse import coo_array
+        objective: list[int] | None = None,
+        extra: Sequence[_Row] = (),
+        fixed: dict[int, int] | None = None,
+    ) -> list[int] | None:
+        """A 0/1 value per column minimising `objective` (any feasible one without it), or
+        None when the rows, the `extra` rows and the `fixed` columns cannot all hold."""
+        # Imported here, not at the top: OR-Tools is a large library that only the compiling
+        # job needs, not every web worker (docs/PERFORMANCE.md, web worker memory).
+        from ortools.sat.python import cp_model
 
         self.solves += 1
-        rows = [*self.rows, *extra]
-        data, row_index, col_index = [], [], []
-        for r, (coefficients, _low, _high) in enumerate(rows):
-            for column, value in coefficients.items():
-                row_index.append(r)
-                col_index.append(column)
-                data.append(value)
-        matrix = coo_array((data, (row_index, col_index)), shape=(len(rows), self.width)).tocsr()
-        cost = np.zeros(self.width)
-        cost[: self.n] = objective
-        result = milp(
-            cost,
-            integrality=np.ones(self.width),
-            bounds=Bounds(
-                lower if lower is not None else np.zeros(self.width),
-                upper if upper is not None else np.ones(self.width),
-            ),
-            constraints=LinearConstraint(
-                matrix, [row[1] for row in rows], [row[2] for row in rows]
-            ),
-            options={"mip_rel_gap": 0.0, "presolve": True},
-        )
-        if result.status != 0 or result.x is None:
+        model = cp_model.CpModel()
+        chosen = [model.new_bool_var(f"x{i}") for i in range(self.width)]
+        for coefficients, low, high in [*self.rows, *extra]:
+            total = cp_model.LinearExpr.weighted_sum(
+                [chosen[i] for i in coefficients], list(coefficients.values())
+            )
+            if low is not None:
+                model.add(total >= low)
+            if high is not None:
+                model.add(total <= high)
+        for i, value in (fixed or {}).items():
+            model.add(chosen[i] == value)
+        if objective is not None:
+            model.minimize(cp_model.LinearExpr.weighted_sum(chosen[: self.n], objective))
+        solver = cp_model.CpSolver()
+        # One search worker: deterministic, and no slower than several at this size.
+        solver.parameters.num_workers = 1
+        status = solver.solve(model)
+        if status == cp_model.INFEASIBLE:
             return None
-        return np.round(result.x).astype(int)
+        if status != cp_model.OPTIMAL:  # no time limit is set, so this is a modelling error
+            raise RuntimeError(f"the shortlist solver ended with {solver.status_name(status)}")
+        return [solver.value(x) for x in chosen]
 
-    def _vector(self, values: np.ndarray) -> dict[int, float]:
-        return {i: float(v) for i, v in enumerate(values) if v}
+    def _total(self, weights: list[int], values: list[int]) -> int:
+        return sum(w * v for w, v in zip(weights, values[: self.n], strict=True))
 
     def best(self) -> list[int] | None:
         """Indexes (into self.eligible) of the chosen set, by the three tie rules."""
-        import numpy as np
-
-        first = self._solve(-self.points)
+        first = self._solve([-p for p in self.points])
         if first is None:
             return None
-        best_points = float(self.points @ first[: self.n])
-        keep_points = (self._vector(self.points), best_points - 0.5, np.inf)
+        keep_points = (dict(enumerate(self.points)), self._total(self.points, first), None)
         second = self._solve(self.ranks, [keep_points])
         if second is None:  # cannot happen: `first` satisfies it; kept for safety
             second = first
-        best_ranks = float(self.ranks @ second[: self.n])
-        keep_ranks = (self._vector(self.ranks), -np.inf, best_ranks + 0.5)
+        keep_ranks = (dict(enumerate(self.ranks)), None, self._total(self.ranks, second))
         chosen = [i for i in range(self.n) if second[i]]
         other = self._solve(
-            np.zeros(self.n),
-            [keep_points, keep_ranks, (dict.fromkeys(chosen, 1.0), -np.inf, len(chosen) - 1)],
+            extra=[keep_points, keep_ranks, (dict.fromkeys(chosen, 1), None, len(chosen) - 1)]
         )
         if other is None:
             return chosen
         return self._lexicographic(second, [keep_points, keep_ranks])
 
-    def _lexicographic(self, current: np.ndarray, keep: list) -> list[int]:
-        import numpy as np
-
-        lower, upper = np.zeros(self.width), np.ones(self.width)
+    def _lexicographic(self, current: list[int], keep: list[_Row]) -> list[int]:
+        fixed: dict[int, int] = {}
         taken = 0
         for i in range(self.n):  # self.eligible is in rank order
             if taken == self.constraints.size:
-                upper[i] = 0
+                fixed[i] = 0
                 continue
+            fixed[i] = 1
             if current[i]:
-                lower[i] = 1
                 taken += 1
                 continue
-            lower[i] = 1
-            trial = self._solve(np.zeros(self.n), keep, lower, upper)
+            trial = self._solve(extra=keep, fixed=fixed)
             if trial is None:
-                lower[i], upper[i] = 0, 0
+                fixed[i] = 0
             else:
                 current, taken = trial, taken + 1
-        return [i for i in range(self.n) if lower[i]]
+        return [i for i in range(self.n) if fixed[i]]
 
 
 def explain(

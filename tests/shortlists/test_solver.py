@@ -197,6 +197,29 @@ def test_solver_matches_brute_force_on_small_random_calls(
         assert (reason.code in in_codes) == (candidate.proposal_id in solution.selected)
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    places=st.lists(
+        st.tuples(
+            st.sampled_from(["Europe", "Asia", "Africa"]), st.sampled_from(["PT", "JP", "KE"])
+        ),
+        min_size=2,
+        max_size=8,
+    ),
+    size=st.integers(2, 3),
+)
+def test_tied_totals_are_settled_as_brute_force_settles_them(places, size):
+    """Every proposal has the same score, so every set has the same total, and at most one
+    per continent and per country leaves several sets with the same rank sum too: the second
+    and third tie rules decide, and must pick the set brute force picks."""
+    candidates = ranked(*[(70, group, country) for group, country in places])
+    constraints = Constraints(size=size, max_per_group=1, max_per_country=1)
+    solution = solve(candidates, constraints)
+    expected = brute_force(candidates, constraints)
+    assert solution.selected == (expected or frozenset())
+    assert solution.feasible == (expected is not None)
+
+
 def test_two_thousand_proposals_compile_well_within_the_budget():
     continents = ["Africa", "Asia", "Europe", "North America", "South America", "Oceania"]
     candidates = [
