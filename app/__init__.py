@@ -30,7 +30,10 @@ def create_app(config: object | str | None = None) -> Flask:
     if app.config.get("PROXY_COUNT"):
         # X-Forwarded-Host is never trusted: links come from SERVER_NAME only.
         count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
+        # Flask documents replacing wsgi_app with middleware; its stubs declare it a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=0
+        )
 
     _init_extensions(app)
     _register_blueprints(app)
