@@ -2,8 +2,9 @@
 
 Each gunicorn worker imports the whole app; scipy.optimize alone would add ~40 MiB to every
 worker (docs/PERFORMANCE.md, web worker peak memory), so solvers and file writers import
-their libraries where they run. Flask-Migrate (and with it Alembic, ~11 MiB) is imported
-only when a migration runs (app/extensions.py).
+their libraries where they run. Flask-Migrate (and with it Alembic, 8 MiB of a worker's
+peak, which PostgreSQL's would take past its budget) is imported only when a migration runs
+(app/extensions.py).
 """
 
 from __future__ import annotations
