@@ -96,14 +96,16 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("export-call")
     @click.argument("call_slug")
     @click.option(
-        "--format", "export_format", type=click.Choice(services.EXPORT_FORMATS), default="csv"
+        "--format", "export_format", type=click.Choice(list(exporters.FORMATS)), default="csv"
     )
     @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True)
     def export_call_command(call_slug: str, export_format: str, output: Path) -> None:
         """Write a call's reviews (CSV, XLSX, JSON) or its shortlist dossier (PDF) to a file."""
         call = _call_by_slug(call_slug)
-        if export_format == "pdf" and queries.dossier_shortlist(call.id) is None:
-            raise click.ClickException("compile a shortlist before exporting the dossier")
+        try:
+            shortlist = exporters.FORMATS[export_format].shortlist_of(call)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
         with output.open("wb") as out:
-            exporters.write_export(export_format, call=call, out=out)
+            exporters.write_export(export_format, call=call, out=out, shortlist=shortlist)
         click.echo(f"wrote {output} ({output.stat().st_size} bytes)")

@@ -16,8 +16,9 @@ from wtforms import (
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from app.core.forms import FlaskForm
+from app.shortlists.exporters import FORMATS
 from app.shortlists.scoring import ScoringOptions
-from app.shortlists.services import EXPORT_FORMATS, CompileParameters
+from app.shortlists.services import CompileParameters
 
 METHOD_CHOICES = [SelectChoice("mean", _l("Mean")), SelectChoice("median", _l("Median"))]
 GROUP_BY_CHOICES = [
@@ -27,12 +28,6 @@ GROUP_BY_CHOICES = [
 # The same choices inside a sentence ("at least 3 per continent", "combined by their mean").
 GROUP_BY_WORDS = {"continent": _l("continent"), "region": _l("region")}
 METHOD_WORDS = {"mean": _l("mean"), "median": _l("median")}
-FORMAT_LABELS = {
-    "csv": _l("CSV: every review with its scores (UTF-8)"),
-    "xlsx": _l("Excel workbook: ranking, scores, reviews and comments"),
-    "json": _l("JSON: ranking, shortlist and every review"),
-    "pdf": _l("PDF dossier: the shortlist, then one section per shortlisted city"),
-}
 
 
 class ScoringFields(FlaskForm):
@@ -155,5 +150,5 @@ class PublishForm(FlaskForm):
 
 class ExportForm(FlaskForm):
     export_format = SelectField(
-        _l("Format"), choices=[SelectChoice(name, FORMAT_LABELS[name]) for name in EXPORT_FORMATS]
+        _l("Format"), choices=[SelectChoice(name, chosen.label) for name, chosen in FORMATS.items()]
     )

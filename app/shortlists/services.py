@@ -38,7 +38,7 @@ from app.jobs.services import (
 from app.outbox.models import Notification
 from app.outbox.services import OutboxMessage, queue_notifications, render_notification
 from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalState
-from app.shortlists import queries
+from app.shortlists import exporters, queries
 from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
 from app.shortlists.scoring import ProposalScore, ScoringOptions, rank_proposals, rounded
 from app.shortlists.solver import (
@@ -835,28 +835,24 @@ def publish_shortlist(
 
 # --- exports --------------------------------------------------------------------------------
 
-EXPORT_FORMATS = ("csv", "xlsx", "json", "pdf")
-
 
 def start_export(
     *, actor: User, call: Call, export_format: str, shortlist: Shortlist | None = None
 ) -> Job:
-    """Queue an export of the call (a file the starter downloads when the job is done)."""
-    if export_format not in EXPORT_FORMATS:
+    """Queue an export of the call (a file the starter downloads when the job is done). The
+    job writes the shortlist of the moment it was asked for, if its format reads one."""
+    chosen = exporters.FORMATS.get(export_format)
+    if chosen is None:
         raise DomainError(_("Unknown export format."), code="unknown_format", field="export_format")
-    if export_format == "pdf" and shortlist is None:
-        shortlist = queries.dossier_shortlist(call.id)
-        if shortlist is None:
-            raise DomainError(
-                _("Compile a shortlist before exporting the dossier."), code="no_shortlist"
-            )
+    if shortlist is None:
+        shortlist = chosen.shortlist_of(call)
     job = start_job(
         actor=actor,
         kind=EXPORT_JOB_KIND,
         task_name=EXPORT_TASK,
         call_id=call.id,
         parameters={
-            "format": export_format,
+            "format": chosen.name,
             "shortlist_id": shortlist.id if shortlist else None,
         },
     )
@@ -865,44 +861,38 @@ def start_export(
         action="call.export_requested",
         object_type="call",
         object_id=call.id,
-        details={"job_id": job.id, "format": export_format},
+        details={"job_id": job.id, "format": chosen.name},
     )
     return job
 
 
-def export_filename(call: Call, export_format: str) -> str:
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
-    kind = "dossier" if export_format == "pdf" else "reviews"
-    return f"{call.slug}-{kind}-{stamp}.{export_format}"
-
-
 def run_export(*, job: Job, progress: Progress | None = None) -> Path | None:
     """Write the job's export file (streamed, to a temporary name first). Safe to run twice."""
-    from app.shortlists.exporters import write_export
-
     if job.state in FINISHED_STATES:
         return result_file(job)
-    export_format = job.parameters.get("format")
+    chosen = exporters.FORMATS.get(job.parameters.get("format"))
     call = db.session.get(Call, job.call_id) if job.call_id else None
-    if call is None or export_format not in EXPORT_FORMATS:
+    if call is None or chosen is None:
         fail_job(job, message=_("Nothing to export."))
         return None
     shortlist_id = job.parameters.get("shortlist_id")
     shortlist = db.session.get(Shortlist, shortlist_id) if shortlist_id else None
-    if export_format == "pdf" and shortlist is None:
+    if chosen.needs_shortlist and shortlist is None:
         raise NotFound(_("The shortlist of this dossier no longer exists."))
     folder = Path(current_app.config["EXPORT_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"job-{job.id}.{export_format}"
+    path = folder / f"job-{job.id}.{chosen.extension}"
     # Two runs of the same job (a redelivery) never write into each other's file.
     partial = folder / f"job-{job.id}.{uuid.uuid4().hex}.part"
     with partial.open("wb") as out:
-        write_export(export_format, call=call, out=out, shortlist=shortlist, progress=progress)
+        exporters.write_export(
+            chosen.name, call=call, out=out, shortlist=shortlist, progress=progress
+        )
     os.replace(partial, path)
     finish_job(
         job,
         message=_("The export is ready."),
         result_path=path.name,
-        result_name=export_filename(call, export_format),
+        result_name=chosen.file_name(call),
     )
     return path

@@ -4,8 +4,7 @@ publishing decisions and exports. Administrators only; cities never see these pa
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -16,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     stream_with_context,
     url_for,
 )
@@ -29,8 +29,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.proposals.continents import CONTINENT_LABELS
 from app.shortlists import charts, exporters, queries, services
+from app.shortlists.exporters.words import SHORTLIST_STATE_LABELS
 from app.shortlists.forms import (
-    FORMAT_LABELS,
     GROUP_BY_WORDS,
     METHOD_WORDS,
     AdjustForm,
@@ -55,7 +55,7 @@ bp = Blueprint("shortlists", __name__)
 administrators_only = role_required(Role.ADMINISTRATOR)
 
 # The pages and the exports name a shortlist's state alike.
-STATE_LABELS = exporters.SHORTLIST_STATE_LABELS
+STATE_LABELS = SHORTLIST_STATE_LABELS
 
 
 @bp.app_context_processor
@@ -362,7 +362,7 @@ def exports(call_id: int):
         "shortlists/exports.html",
         call=call,
         form=ExportForm(),
-        formats=FORMAT_LABELS,
+        formats=exporters.FORMATS.values(),
         dossier=queries.dossier_shortlist(call.id),
     )
 
@@ -389,46 +389,40 @@ def start_export(call_id: int):
 @bp.get("/admin/calls/<int:call_id>/exports/<export_format>")
 @administrators_only
 def download_export(call_id: int, export_format: str):
-    """The file straight away: CSV and JSON stream row by row; XLSX and PDF are built whole
-    first (a zip and a PDF need their end before their start can be sent)."""
+    """The file straight away: a streaming format row by row as it is read, the others
+    built whole first."""
     call = _call_or_404(call_id, can_export)
-    if export_format not in services.EXPORT_FORMATS:
+    chosen = exporters.FORMATS.get(export_format)
+    if chosen is None:
         abort(404)
-    name = services.export_filename(call, export_format)
-    headers = {
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "Cache-Control": "private, no-store",
-    }
-    if export_format in ("csv", "json"):
-        chunks = exporters.iter_csv(call) if export_format == "csv" else exporters.iter_json(call)
-        return Response(
-            stream_with_context(chunks),
-            mimetype=exporters.CONTENT_TYPES[export_format],
-            headers=headers,
-        )
-    if export_format == "pdf" and queries.dossier_shortlist(call.id) is None:
-        flash(_("Compile a shortlist before exporting the dossier."), "error")
-        return redirect(url_for("shortlists.exports", call_id=call.id))
-    # Built in a temporary file and sent from it in chunks: a BytesIO and its getvalue() copy
-    # kept the whole file in the web worker's memory twice (docs/PERFORMANCE.md, memory).
-    out = tempfile.TemporaryFile()  # noqa: SIM115  (closed by _send_file_chunks)
     try:
-        exporters.write_export(export_format, call=call, out=out)
+        shortlist = chosen.shortlist_of(call)
+    except DomainError as error:
+        return _refused(error, url_for("shortlists.exports", call_id=call.id))
+    if chosen.streams:
+        response = Response(stream_with_context(chosen.stream(call, shortlist=shortlist)))
+    else:
+        response = _built_file(chosen, call, shortlist)
+    response.content_type = chosen.content_type
+    response.headers.set("Content-Disposition", "attachment", filename=chosen.file_name(call))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _built_file(chosen: exporters.ExportFormat, call: Call, shortlist: Shortlist | None):
+    """The file built in a temporary file and sent from it: a BytesIO and its copy kept the
+    whole file in the web worker's memory twice (docs/PERFORMANCE.md, memory). The server
+    closes the file, which deletes it, when it closes the response (also after a HEAD or an
+    abandoned download); a test reading the response closes it too."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115  (closed with the response)
+    try:
+        exporters.write_export(chosen.name, call=call, out=out, shortlist=shortlist)
         size = out.tell()
         out.seek(0)
     except BaseException:
         out.close()
         raise
-    response = Response(
-        _send_file_chunks(out), mimetype=exporters.CONTENT_TYPES[export_format], headers=headers
-    )
+    # Not conditional: every request builds a new file, so a range of an earlier one is void.
+    response = send_file(out, mimetype=chosen.content_type, conditional=False)
     response.content_length = size
-    response.call_on_close(out.close)  # also when the body is never read (HEAD)
     return response
-
-
-def _send_file_chunks(out: BinaryIO, size: int = 256 * 1024) -> Iterator[bytes]:
-    """The file's bytes chunk by chunk; the file is closed when sent, abandoned or collected."""
-    with out:
-        while chunk := out.read(size):
-            yield chunk

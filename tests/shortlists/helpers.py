@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.proposals.models import Proposal, ProposalState
 from app.reviews.models import Review
+from app.shortlists.exporters import write_export
 from tests.factories import make_assignment, make_call, make_proposal, make_review, make_reviewer
 
 _numbers = itertools.count(1)
@@ -23,6 +25,13 @@ class Scored:
     proposals: list[Proposal] = field(default_factory=list)
     reviewers: list = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
+
+
+def exported(call: Call, export_format: str, **options) -> bytes:
+    """One export's bytes, written as the export job and `flask export-call` write it."""
+    out = io.BytesIO()
+    write_export(export_format, call=call, out=out, **options)
+    return out.getvalue()
 
 
 def uniform(call: Call, value: float) -> dict[str, float]:

@@ -12,10 +12,10 @@ from pypdf import PdfReader
 
 from app.extensions import db
 from app.reviews import conflicts
-from app.shortlists import charts, exporters
+from app.shortlists import charts
 from app.shortlists.scoring import rank_proposals
 from tests.shortlists.conftest import compile_now
-from tests.shortlists.helpers import city, scored_call
+from tests.shortlists.helpers import city, exported, scored_call
 
 HARSH_COMMENT = "Weak venue, no partners."
 
@@ -67,12 +67,12 @@ def test_the_shortlist_candidates_follow(panel, admin):
 
 def test_the_exports_leave_the_recused_review_out(panel, admin):
     recuse_the_harsh_reviewer(panel, admin)
-    text = b"".join(exporters.iter_csv(panel.call)).decode("utf-8-sig")
+    text = exported(panel.call, "csv").decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     lisbon = [row for row in rows if row["city"] == "Lisbon"]
     assert len(lisbon) == 1 and HARSH_COMMENT not in text
     assert (lisbon[0]["proposal_rank"], lisbon[0]["proposal_score"]) == ("1", "100.0")
-    document = json.loads(b"".join(exporters.iter_json(panel.call)))
+    document = json.loads(exported(panel.call, "json"))
     first = document["ranking"][0]
     assert (first["city"], first["total"], first["spread"]) == ("Lisbon", 100.0, None)
     assert first["reviews_submitted"] == 1
@@ -83,9 +83,8 @@ def test_the_dossier_shows_the_counted_reviews_and_numbers_as_the_pages_do(panel
     recuse_the_harsh_reviewer(panel, admin)
     db.session.commit()
     shortlist = compile_now(actor=admin, call=panel.call, size=2, min_per_group=0)
-    out = io.BytesIO()
-    exporters.write_pdf(panel.call, out, shortlist=shortlist)
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(out.getvalue())).pages)
+    pdf = exported(panel.call, "pdf", shortlist=shortlist)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert HARSH_COMMENT not in text
     assert "Weighted score (0–100)" in text and "100.00" in text  # as on the ranking page
     assert "spread – (needs two reviews)" in text

@@ -13,9 +13,10 @@ from pypdf import PdfReader
 from app.extensions import db
 from app.proposals.models import Partner, PartnerKind, ProposalState
 from app.reviews.models import Recommendation
-from app.shortlists import exporters
+from app.shortlists.exporters.csv import read_csv
 from tests.proposals.helpers import complete_answers
 from tests.shortlists.conftest import compile_now
+from tests.shortlists.helpers import exported
 
 RAW_VALUES = (
     {state.value for state in ProposalState}
@@ -41,8 +42,8 @@ def shareable(scored):
 
 
 def test_csv_writes_labels_in_its_human_columns(shareable):
-    text = b"".join(exporters.iter_csv(shareable.call)).decode("utf-8-sig")
-    rows = exporters.read_csv(io.StringIO(text, newline=""))
+    text = exported(shareable.call, "csv").decode("utf-8-sig")
+    rows = read_csv(io.StringIO(text, newline=""))
     lisbon = [row for row in rows if row["city"] == "Lisbon"]
     assert {row["country"] for row in lisbon} == {"Portugal"}
     assert {row["country_code"] for row in lisbon} == {"PT"}  # the code keeps its own column
@@ -57,9 +58,7 @@ def test_csv_writes_labels_in_its_human_columns(shareable):
 
 def test_xlsx_has_no_stored_code_or_true_false_in_any_cell(shareable, admin):
     compile_now(actor=admin, call=shareable.call, size=3, min_per_group=0)
-    out = io.BytesIO()
-    exporters.write_xlsx(shareable.call, out)
-    workbook = load_workbook(io.BytesIO(out.getvalue()))
+    workbook = load_workbook(io.BytesIO(exported(shareable.call, "xlsx")))
     for sheet in workbook.worksheets:
         for row in sheet.iter_rows(values_only=True):
             for value in row:
@@ -86,7 +85,7 @@ def test_xlsx_has_no_stored_code_or_true_false_in_any_cell(shareable, admin):
 
 
 def test_json_keeps_the_stored_codes(shareable):
-    document = json.loads(b"".join(exporters.iter_json(shareable.call)))
+    document = json.loads(exported(shareable.call, "json"))
     review = document["reviews"][0]
     assert review["proposal_state"] == "submitted" and review["country_code"] == "PT"
     assert {r["recommendation"] for r in document["reviews"]} == {"support", "strongly_support"}
@@ -108,9 +107,8 @@ def test_the_pdf_dossier_reads_like_the_proposal_page(shareable, admin):
     ]
     db.session.flush()
     shortlist = compile_now(actor=admin, call=shareable.call, size=3, min_per_group=0)
-    out = io.BytesIO()
-    exporters.write_pdf(shareable.call, out, shortlist=shortlist)
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(out.getvalue())).pages)
+    pdf = exported(shareable.call, "pdf", shortlist=shortlist)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "1. Lisbon, Portugal" in text
     for label in (
         "Language of your answers",

@@ -1,4 +1,5 @@
-"""Exports: exact round trips (formula-like values included), streaming, the PDF dossier."""
+"""Exports: exact round trips (formula-like values included), streaming, the PDF dossier,
+and the registry of formats that every way of exporting reads."""
 
 from __future__ import annotations
 
@@ -16,13 +17,17 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from app.errors import DomainError
 from app.extensions import db
 from app.jobs.models import JobState
 from app.jobs.services import result_file
 from app.shortlists import exporters, services
+from app.shortlists.exporters import cells
+from app.shortlists.exporters.csv import csv_record, csv_value, iter_csv, read_csv
+from app.shortlists.exporters.xlsx import write_xlsx
 from tests.querycount import count_queries
 from tests.shortlists.conftest import compile_now
-from tests.shortlists.helpers import city, scored_call
+from tests.shortlists.helpers import city, exported, scored_call
 from workers.shortlists import export_call as export_task
 
 FORMULA_LIKE = [
@@ -64,15 +69,15 @@ def tricky(app_context):
 
 @given(st.text())
 def test_csv_encoding_round_trips_any_text(value):
-    encoded = exporters.csv_encode(value)
-    assert exporters.csv_decode(encoded) == value
-    assert encoded[:1] not in exporters.FORMULA_TRIGGERS
+    encoded = cells.csv_encode(value)
+    assert cells.csv_decode(encoded) == value
+    assert encoded[:1] not in cells.FORMULA_TRIGGERS
 
 
 @given(st.text())
 def test_xlsx_encoding_round_trips_any_text(value):
-    encoded = exporters.xlsx_encode(value)
-    assert exporters.xlsx_decode(encoded) == value
+    encoded = cells.xlsx_encode(value)
+    assert cells.xlsx_decode(encoded) == value
     assert "\r" not in encoded
 
 
@@ -85,26 +90,26 @@ _CELLS = st.one_of(
 def test_a_csv_record_is_what_the_csv_module_writes(values):
     """The export writes its records itself (for speed): byte for byte the stdlib's text."""
     expected = io.StringIO()
-    csv.writer(expected).writerow([exporters._csv_value(value) for value in values])
-    assert exporters.csv_record(values) == expected.getvalue()
+    csv.writer(expected).writerow([csv_value(value) for value in values])
+    assert csv_record(values) == expected.getvalue()
 
 
 @given(st.text())
 def test_xlsx_escaping_is_needed_exactly_when_the_fast_path_says_so(value):
     if value.isprintable() and "_x" not in value:
-        assert exporters._XLSX_ESCAPE.sub("", value) == value  # nothing it would change
+        assert cells.XLSX_ESCAPE.sub("", value) == value  # nothing it would change
 
 
 @pytest.mark.parametrize("value", FORMULA_LIKE[:6])
 def test_a_formula_like_value_is_written_as_text(value):
-    assert exporters.csv_encode(value) == "'" + value
+    assert cells.csv_encode(value) == "'" + value
 
 
 # --- CSV --------------------------------------------------------------------------------
 
 
 def test_csv_has_a_bom_one_row_per_review_and_reads_back_exactly(tricky):
-    raw = b"".join(exporters.iter_csv(tricky.call))
+    raw = exported(tricky.call, "csv")
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
     as_written = list(csv.DictReader(io.StringIO(text, newline="")))
@@ -112,7 +117,7 @@ def test_csv_has_a_bom_one_row_per_review_and_reads_back_exactly(tricky):
         value for row in as_written for key, value in row.items() if key.startswith("comment:")
     }
     assert {"'" + value for value in FORMULA_LIKE[:8]} <= written  # shown as text
-    rows = exporters.read_csv(io.StringIO(text, newline=""))
+    rows = read_csv(io.StringIO(text, newline=""))
     assert len(rows) == len(tricky.reviews)
     comments = {row["overall_comment"] for row in rows} | {
         value for row in rows for key, value in row.items() if key.startswith("comment:")
@@ -128,7 +133,7 @@ def test_csv_has_a_bom_one_row_per_review_and_reads_back_exactly(tricky):
 
 def test_csv_streams_in_chunks_as_rows_are_read(app_context):
     scored = scored_call([city(f"C{i}", "PT", "Europe", 3, 4, 5) for i in range(90)])
-    chunks = list(exporters.iter_csv(scored.call))
+    chunks = list(iter_csv(scored.call))
     assert len(chunks) >= 2  # a chunk per 200 rows, not one string at the end
     assert sum(chunk.count(b"\r\n") for chunk in chunks) == 1 + 270
 
@@ -137,9 +142,7 @@ def test_csv_streams_in_chunks_as_rows_are_read(app_context):
 
 
 def _workbook(call) -> object:
-    out = io.BytesIO()
-    exporters.write_xlsx(call, out)
-    return load_workbook(io.BytesIO(out.getvalue()))
+    return load_workbook(io.BytesIO(exported(call, "xlsx")))
 
 
 def test_xlsx_has_readable_sheets_and_no_formula_anywhere(tricky):
@@ -155,7 +158,7 @@ def test_xlsx_has_readable_sheets_and_no_formula_anywhere(tricky):
     header = [cell.value for cell in comments[1]]
     column = header.index("Overall comment")
     values = {
-        exporters.xlsx_decode(value)
+        cells.xlsx_decode(value)
         for row in comments.iter_rows(2, values_only=True)
         for value in row[column:]
     }
@@ -176,7 +179,7 @@ def test_xlsx_has_readable_sheets_and_no_formula_anywhere(tricky):
 
 
 def test_json_round_trips_every_value(tricky):
-    document = json.loads(b"".join(exporters.iter_json(tricky.call)))
+    document = json.loads(exported(tricky.call, "json"))
     assert document["format"] == "dialogue-cafe-call/reviews"
     assert len(document["reviews"]) == len(tricky.reviews)
     assert set(FORMULA_LIKE[:4]) <= {review["overall_comment"] for review in document["reviews"]}
@@ -194,13 +197,9 @@ def test_json_round_trips_every_value(tricky):
 
 def _export_counts(call) -> dict[str, int]:
     counts = {}
-    for name, write in (
-        ("csv", exporters.write_csv),
-        ("xlsx", exporters.write_xlsx),
-        ("json", exporters.write_json),
-    ):
+    for name in ("csv", "xlsx", "json"):
         with count_queries() as counted:
-            write(call, io.BytesIO())
+            exported(call, name)
         counts[name] = counted.count
     return counts
 
@@ -247,8 +246,7 @@ def test_pdf_dossier_builds_offline_and_reads_back(admin, scored, no_network_no_
         "venue": {"address": "Rua Augusta 1", "floor_area_m2": 80},
     }
     shortlist = compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
-    out = io.BytesIO()
-    exporters.write_pdf(scored.call, out, shortlist=shortlist)
+    pdf = exported(scored.call, "pdf", shortlist=shortlist)
     import babel
     import pycountry
     import reportlab
@@ -257,7 +255,7 @@ def test_pdf_dossier_builds_offline_and_reads_back(admin, scored, no_network_no_
     assets = tuple(str(Path(module.__file__).parent) for module in (reportlab, babel, pycountry))
     stray = [path for path in no_network_no_stray_files if not path.startswith(assets)]
     assert stray == []
-    reader = PdfReader(io.BytesIO(out.getvalue()))
+    reader = PdfReader(io.BytesIO(pdf))
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert len(reader.pages) >= 4  # the summary, then a section per shortlisted city
     for name in ("Lisbon", "Turin", "Nairobi"):
@@ -267,10 +265,35 @@ def test_pdf_dossier_builds_offline_and_reads_back(admin, scored, no_network_no_
     assert "Rua Augusta 1" in text
 
 
+# --- the registry -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("writers", [{}, {"stream": iter_csv, "build": write_xlsx}])
+def test_a_format_is_either_streamed_or_built(writers):
+    with pytest.raises(TypeError):
+        exporters.ExportFormat(
+            name="txt",
+            label="Text",
+            content_type="text/plain; charset=utf-8",
+            extension="txt",
+            file_kind="reviews",
+            **writers,
+        )
+
+
+def test_the_dossier_without_a_shortlist_is_refused_in_the_pages_words(admin, scored):
+    with pytest.raises(DomainError) as by_the_job:
+        services.start_export(actor=admin, call=scored.call, export_format="pdf")
+    with pytest.raises(DomainError) as by_the_writer:
+        exported(scored.call, "pdf")
+    for refused in (by_the_job, by_the_writer):
+        assert refused.value.message == "Compile a shortlist before exporting the dossier."
+
+
 # --- export jobs ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("export_format", ["csv", "xlsx", "json", "pdf"])
+@pytest.mark.parametrize("export_format", list(exporters.FORMATS))
 def test_an_export_job_writes_a_file_for_its_starter(admin, scored, export_format):
     compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
     job = services.start_export(actor=admin, call=scored.call, export_format=export_format)
@@ -280,7 +303,9 @@ def test_an_export_job_writes_a_file_for_its_starter(admin, scored, export_forma
     assert job.state == JobState.SUCCEEDED, job.message
     path = result_file(job)
     assert path is not None and path.stat().st_size > 0
-    assert job.result_name.startswith(scored.call.slug) and job.result_name.endswith(export_format)
+    chosen = exporters.FORMATS[export_format]
+    assert job.result_name.startswith(f"{scored.call.slug}-{chosen.file_kind}-")
+    assert job.result_name.endswith(f".{chosen.extension}")
     assert not list(path.parent.glob("*.part"))
     export_task(job_id=job.id)  # a second delivery leaves the finished job alone
     assert result_file(job) == path
@@ -289,5 +314,5 @@ def test_an_export_job_writes_a_file_for_its_starter(admin, scored, export_forma
 def test_export_progress_is_reported_as_rows_are_written(app_context):
     scored = scored_call([city(f"C{i}", "PT", "Europe", 3, 4, 5) for i in range(200)])
     seen: list[tuple[int, int]] = []
-    exporters.write_csv(scored.call, io.BytesIO(), progress=lambda d, t, m: seen.append((d, t)))
+    exported(scored.call, "csv", progress=lambda d, t, m: seen.append((d, t)))
     assert seen == [(500, 600), (600, 600)]

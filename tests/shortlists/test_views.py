@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 
 import pytest
 from openpyxl import load_workbook
+from werkzeug.http import parse_options_header
 
 from app.calls.models import CallState
 from app.extensions import db
 from app.proposals.models import ProposalState
+from app.shortlists import exporters
 from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
 from tests.querycount import count_queries
 from tests.shortlists.conftest import compile_now
@@ -220,16 +223,70 @@ def test_csv_download_streams_with_a_bom_and_a_file_name(admin_client, scored):
     response = admin_client.get(f"/admin/calls/{scored.call.id}/exports/csv")
     assert response.status_code == 200
     assert response.is_streamed
-    assert response.mimetype == "text/csv"
-    assert f'filename="{scored.call.slug}-reviews-' in response.headers["Content-Disposition"]
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    _disposition, options = parse_options_header(response.headers["Content-Disposition"])
+    assert options["filename"].startswith(f"{scored.call.slug}-reviews-")
     assert response.get_data().startswith(b"\xef\xbb\xbfproposal_rank,")
 
 
 def test_xlsx_download_is_a_workbook(admin_client, scored):
-    response = admin_client.get(f"/admin/calls/{scored.call.id}/exports/xlsx")
-    assert response.status_code == 200
-    workbook = load_workbook(io.BytesIO(response.get_data()))
+    # A built file is sent from a temporary file that closing the response closes.
+    with admin_client.get(f"/admin/calls/{scored.call.id}/exports/xlsx") as response:
+        assert response.status_code == 200
+        workbook = load_workbook(io.BytesIO(response.get_data()))
     assert workbook["Scores"].max_row == 1 + len(scored.reviews)
+
+
+@pytest.mark.parametrize("export_format", list(exporters.FORMATS))
+def test_every_format_downloads_as_its_registry_entry_says(
+    admin_client, admin, scored, export_format
+):
+    compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+    chosen = exporters.FORMATS[export_format]
+    with admin_client.get(f"/admin/calls/{scored.call.id}/exports/{export_format}") as response:
+        body = response.get_data()
+    assert response.status_code == 200 and body
+    assert response.headers["Content-Type"] == chosen.content_type
+    assert response.headers["Cache-Control"] == "private, no-store"
+    disposition, options = parse_options_header(response.headers["Content-Disposition"])
+    assert disposition == "attachment"
+    assert options["filename"].startswith(f"{scored.call.slug}-{chosen.file_kind}-")
+    assert options["filename"].endswith(f".{chosen.extension}")
+    if not chosen.streams:
+        assert response.content_length == len(body)
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_built_download_closes_its_temporary_file_with_the_response(
+    admin_client, scored, monkeypatch, method
+):
+    files = []
+
+    def temporary_file():
+        files.append(real_temporary_file())
+        return files[-1]
+
+    real_temporary_file = tempfile.TemporaryFile
+    monkeypatch.setattr(tempfile, "TemporaryFile", temporary_file)
+    response = admin_client.open(f"/admin/calls/{scored.call.id}/exports/xlsx", method=method)
+    assert response.status_code == 200 and not files[0].closed  # the server sends it first
+    response.close()
+    assert files[0].closed
+
+
+def test_the_exports_page_links_every_format_and_the_dossier_once_there_is_a_shortlist(
+    admin_client, admin, scored
+):
+    def linked() -> set[str]:
+        page = admin_client.get(f"/admin/calls/{scored.call.id}/exports").get_data(as_text=True)
+        for chosen in exporters.FORMATS.values():
+            assert str(chosen.label) in page
+        return set(re.findall(rf'/admin/calls/{scored.call.id}/exports/(\w+)"', page))
+
+    needing = {name for name, chosen in exporters.FORMATS.items() if chosen.needs_shortlist}
+    assert needing and linked() == set(exporters.FORMATS) - needing
+    compile_now(actor=admin, call=scored.call, size=3, min_per_group=0)
+    assert linked() == set(exporters.FORMATS)
 
 
 def test_the_dossier_needs_a_shortlist_first(admin_client, scored):
