@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, delete, exists, func, select
+from sqlalchemy import Select, exists, func, select
 
 from app.accounts.models import Role, User, UserRole
 from app.audit.services import record_audit
 from app.calls.defaults import DEFAULT_CRITERIA
 from app.calls.models import Call, CallState, Criterion, EligibilityQuestion, ScoreVisibility
+from app.calls.signals import criteria_frozen, criterion_removing, criterion_rescaling
 from app.core.i18n import zone_named
 from app.core.urls import external_url
 from app.db import utcnow
@@ -24,7 +25,6 @@ from app.errors import DeadlinePassed, DomainError
 from app.extensions import db
 from app.outbox.services import OutboxMessage, queue_notifications
 from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalState
-from app.reviews.models import Assignment, Review, ReviewState, Score
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX_LENGTH = 120
@@ -508,15 +508,9 @@ def _queue_call_closed_notifications(call: Call) -> None:
 
 
 def criteria_are_frozen(call_id: int) -> bool:
-    """Criteria are frozen once any review of this call is submitted (scores stay comparable)."""
-    query = select(
-        exists()
-        .where(Review.assignment_id == Assignment.id)
-        .where(Assignment.proposal_id == Proposal.id)
-        .where(Proposal.call_id == call_id)
-        .where(Review.state == ReviewState.SUBMITTED)
-    )
-    return bool(db.session.scalar(query))
+    """Criteria are frozen once any review of this call is submitted (scores stay
+    comparable); reviews answers, through the criteria_frozen signal."""
+    return any(frozen for _receiver, frozen in criteria_frozen.send(call_id=call_id))
 
 
 def ensure_criteria_editable(call: Call) -> None:
@@ -638,15 +632,6 @@ def add_criterion(
     return criterion
 
 
-def _draft_scores_outside(criterion: Criterion, scale_min: float, scale_max: float) -> int:
-    return db.session.scalar(
-        select(func.count(Score.id)).where(
-            Score.criterion_id == criterion.id,
-            (Score.value < scale_min) | (Score.value > scale_max),
-        )
-    )
-
-
 def update_criterion(*, actor: User, criterion: Criterion, **changes: Any) -> Criterion:
     unknown = set(changes) - set(CRITERION_FIELDS)
     if unknown:
@@ -660,16 +645,10 @@ def update_criterion(*, actor: User, criterion: Criterion, **changes: Any) -> Cr
     changed = _changed_values(criterion, changes)
     if not changed:
         return criterion
-    if ("scale_min" in changed or "scale_max" in changed) and _draft_scores_outside(
-        criterion, values["scale_min"], values["scale_max"]
-    ):
-        raise DomainError(
-            _(
-                "Some draft reviews already hold scores outside the new scale; keep the "
-                "scale wide enough for them or ask the reviewers to change them first."
-            ),
-            code="draft_scores_outside_scale",
-            field="scale_min",
+    if "scale_min" in changed or "scale_max" in changed:
+        # Draft reviews may hold scores on it (reviews refuses a scale that leaves them out).
+        criterion_rescaling.send(
+            criterion_id=criterion.id, scale_min=values["scale_min"], scale_max=values["scale_max"]
         )
     for name, value in changes.items():
         setattr(criterion, name, value)
@@ -693,7 +672,7 @@ def remove_criterion(*, actor: User, criterion: Criterion) -> None:
             _("A call that has opened keeps at least one criterion."), code="last_criterion"
         )
     details = {"criterion_id": criterion.id, "key": criterion.key, "name": criterion.name}
-    db.session.execute(delete(Score).where(Score.criterion_id == criterion.id))
+    criterion_removing.send(criterion_id=criterion.id)
     call.criteria.remove(criterion)
     _renumber(call.criteria)
     _save_part(actor, call, "criterion.removed", **details)

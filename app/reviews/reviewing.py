@@ -1,4 +1,5 @@
-"""Reviewing: what a reviewer reads of a proposal, and their review and scores.
+"""Reviewing: what a reviewer reads of a proposal, their review and scores, and what those
+scores allow of a call's criteria.
 
 Every function takes the acting reviewer explicitly, checks the rule, changes the data,
 writes the audit entry and flushes; the caller commits.
@@ -12,15 +13,17 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import User
 from app.audit.services import record_audit
 from app.calls.models import Call, Criterion
+from app.calls.signals import criteria_frozen, criterion_removing, criterion_rescaling
 from app.db import utcnow
 from app.errors import Conflict, DeadlinePassed, DomainError, NotAllowed
 from app.extensions import db
-from app.proposals.models import ProposalRevision
+from app.proposals.models import Proposal, ProposalRevision
 from app.reviews import conflicts
 from app.reviews.models import (
     ACTIVE_ASSIGNMENT_STATES,
@@ -277,6 +280,51 @@ def recuse_from_assignment(*, actor: User, assignment: Assignment, reason: str) 
     ensure_may_review(actor, assignment)
     conflicts.declare_conflict(actor=actor, proposal=assignment.proposal, reason=reason)
     return assignment
+
+
+# ---------------------------------------------------------------------------------------
+# A call's criteria, as the scores given on them allow (answering app.calls.signals)
+# ---------------------------------------------------------------------------------------
+
+
+@criteria_frozen.connect
+def _criteria_frozen_by_a_submitted_review(_sender, *, call_id: int) -> bool:
+    """A submitted review freezes its call's criteria: later scores stay comparable."""
+    query = select(
+        exists()
+        .where(Review.assignment_id == Assignment.id)
+        .where(Assignment.proposal_id == Proposal.id)
+        .where(Proposal.call_id == call_id)
+        .where(Review.state == ReviewState.SUBMITTED)
+    )
+    return bool(db.session.scalar(query))
+
+
+@criterion_rescaling.connect
+def _refuse_a_scale_leaving_draft_scores_out(
+    _sender, *, criterion_id: int, scale_min: float, scale_max: float
+) -> None:
+    # Criteria change only while no review is submitted: every score here is a draft's.
+    outside = db.session.scalar(
+        select(func.count(Score.id)).where(
+            Score.criterion_id == criterion_id,
+            (Score.value < scale_min) | (Score.value > scale_max),
+        )
+    )
+    if outside:
+        raise DomainError(
+            _(
+                "Some draft reviews already hold scores outside the new scale; keep the "
+                "scale wide enough for them or ask the reviewers to change them first."
+            ),
+            code="draft_scores_outside_scale",
+            field="scale_min",
+        )
+
+
+@criterion_removing.connect
+def _remove_draft_scores_on(_sender, *, criterion_id: int) -> None:
+    db.session.execute(delete(Score).where(Score.criterion_id == criterion_id))
 
 
 # ---------------------------------------------------------------------------------------
