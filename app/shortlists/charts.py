@@ -90,7 +90,7 @@ def _fmt(value: float) -> str:
 
 def score_distribution(criterion: Criterion, counts: dict[float, int]) -> Chart:
     """How often each value of the criterion's scale was given."""
-    values = []
+    values: list[float] = []
     value = criterion.scale_min
     while value <= criterion.scale_max + 1e-9 and len(values) < 101:
         values.append(round(value, 6))

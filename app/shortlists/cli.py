@@ -69,7 +69,7 @@ def register_commands(app: Flask) -> None:
         try:
             parameters = services.CompileParameters(scoring=scoring, **options)
             shortlist = services.request_compilation(actor=actor, call=call, parameters=parameters)
-            job = db.session.get(Job, shortlist.job_id)
+            job = db.session.get_one(Job, shortlist.job_id)
             mark_running(job)
             services.compile_shortlist(job=job)
         except (DomainError, ValueError) as error:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Row, Select, case, func, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
@@ -17,7 +18,7 @@ from app.shortlists.models import Shortlist, ShortlistEntry, ShortlistState
 from app.shortlists.scoring import counted_review_conditions, counted_scores, value01
 
 
-def shortlists_of_call(call_id: int) -> list:
+def shortlists_of_call(call_id: int) -> Sequence[Row]:
     """Every shortlist of the call, newest first, with how many proposals are in it."""
     included = (
         select(ShortlistEntry.shortlist_id, func.count().label("included"))
@@ -39,7 +40,7 @@ def shortlists_of_call(call_id: int) -> list:
     ).all()
 
 
-def shortlist_rows(shortlist_id: int) -> list:
+def shortlist_rows(shortlist_id: int) -> Sequence[Row]:
     """The entries of a shortlist with what the page shows of each proposal, by rank."""
     adjuster = aliased(User)
     return db.session.execute(
@@ -66,7 +67,7 @@ def shortlist_rows(shortlist_id: int) -> list:
     ).all()
 
 
-def counted_score_rows(call_id: int) -> list:
+def counted_score_rows(call_id: int) -> Sequence[Row]:
     """Every counted score of the call, by proposal, review and criterion: what a shortlist
     is computed from (the review's version changes whenever the review is saved again)."""
     return db.session.execute(
@@ -81,7 +82,7 @@ def counted_score_rows(call_id: int) -> list:
     ).all()
 
 
-def entry_bases(shortlist_id: int) -> list:
+def entry_bases(shortlist_id: int) -> Sequence[Row]:
     """Each entry's proposal with the reviews it was computed from, by rank. A withdrawn
     proposal is left out: it is neither decided nor told, whatever its reviews."""
     return db.session.execute(
@@ -98,7 +99,7 @@ def entry_bases(shortlist_id: int) -> list:
     ).all()
 
 
-def open_clarifications(shortlist_id: int) -> list:
+def open_clarifications(shortlist_id: int) -> Sequence[Row]:
     """The unanswered clarification questions of the shortlist's proposals, by rank."""
     return db.session.execute(
         select(
@@ -119,7 +120,7 @@ def open_clarifications(shortlist_id: int) -> list:
     ).all()
 
 
-def scored_places(call_id: int) -> list:
+def scored_places(call_id: int) -> Sequence[Row]:
     """Where each proposal that can be chosen comes from (country, continent and region): a
     submitted proposal with at least one review that counts, so that it has a score."""
     scored = (
@@ -137,7 +138,7 @@ def scored_places(call_id: int) -> list:
     ).all()
 
 
-def decision_recipients(shortlist_id: int) -> list:
+def decision_recipients(shortlist_id: int) -> Sequence[Row]:
     """Who hears the decision: the account that owns each (not withdrawn) proposal."""
     return db.session.execute(
         select(
@@ -261,7 +262,7 @@ def score_distribution(call_id: int) -> dict[int, dict[float, int]]:
     return dict(distribution)
 
 
-def reviewer_spread(call_id: int) -> list:
+def reviewer_spread(call_id: int) -> Sequence[Row]:
     """Each reviewer's number of reviews, mean and mean square of their 0-1 scores."""
     value = value01()
     return db.session.execute(
@@ -279,7 +280,7 @@ def reviewer_spread(call_id: int) -> list:
     ).all()
 
 
-def proposals_by_group(call_id: int, group_by: str) -> list:
+def proposals_by_group(call_id: int, group_by: str) -> Sequence[Row]:
     """How many proposals each continent (or region) sent, and how many are shortlisted."""
     column = getattr(Proposal, group_by)
     return db.session.execute(

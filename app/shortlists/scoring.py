@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Float, case, func, literal, or_, select
+from sqlalchemy import Float, Row, case, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
 from app.calls.models import Call, Criterion
@@ -292,7 +292,7 @@ def median_by_window(scores) -> Select:
     ).group_by(ordered.c.proposal_id, ordered.c.criterion_id)
 
 
-def criterion_rows(call_id: int, options: ScoringOptions, calibrations) -> list:
+def criterion_rows(call_id: int, options: ScoringOptions, calibrations) -> Sequence[Row]:
     """(proposal, criterion, value, value_cal, n, total, total_cal): one query."""
     dialect = db.session.get_bind().dialect.name
     scores = _submitted_scores(call_id, _calibrated_value(calibrations)).subquery()
@@ -315,7 +315,7 @@ def review_totals(call_id: int, calibrations=None) -> Select:
     return numbers.review_totals(call_id, _calibrated_value(calibrations or {}))
 
 
-def _proposal_rows(call_id: int) -> list:
+def _proposal_rows(call_id: int) -> Sequence[Row]:
     """Every ranked proposal (one query)."""
     return db.session.execute(
         select(

@@ -9,13 +9,14 @@ import json
 import logging
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from werkzeug.routing import BuildError
 
 from app.accounts.models import User
@@ -288,7 +289,7 @@ def compile_again(*, actor: User, shortlist: Shortlist) -> Shortlist:
     The earlier shortlist stays as it is, to compare with."""
     if shortlist.state == ShortlistState.COMPILING:
         raise DomainError(_("This shortlist is still being compiled."), code="still_compiling")
-    call = db.session.get(Call, shortlist.call_id)
+    call = db.session.get_one(Call, shortlist.call_id)
     return request_compilation(
         actor=actor,
         call=call,
@@ -313,7 +314,7 @@ def compile_shortlist(*, job: Job, progress: Progress | None = None) -> Shortlis
         return None
     if shortlist.state != ShortlistState.COMPILING:
         return shortlist
-    call = db.session.get(Call, shortlist.call_id)
+    call = db.session.get_one(Call, shortlist.call_id)
     parameters = CompileParameters.from_dict(shortlist.parameters)
     _report(progress, 1, 4, _("Scoring the proposals"))
     bases = review_bases(call.id)
@@ -473,11 +474,11 @@ class PublicationChecks:
     call_open: bool
     review_changes: list[ReviewChange]
     missing_reviews: list[ProposalScore]
-    open_clarifications: list
+    open_clarifications: Sequence[Row]
 
 
 def publication_checks(shortlist: Shortlist) -> PublicationChecks:
-    call = db.session.get(Call, shortlist.call_id)
+    call = db.session.get_one(Call, shortlist.call_id)
     # Missing reviews as the ranking counts them, so that this list and the ranking's
     # "Missing" column never disagree.
     ranking = rank_proposals(call)
@@ -536,7 +537,7 @@ def adjust_entry(
     return entry
 
 
-def rule_breaches(shortlist: Shortlist, rows: list) -> list[Reason]:
+def rule_breaches(shortlist: Shortlist, rows: Sequence[Row]) -> list[Reason]:
     """The compile rules the current (adjusted) selection no longer meets."""
     parameters = CompileParameters.from_dict(shortlist.parameters)
     candidates = [
@@ -602,7 +603,8 @@ def compare_shortlists(*, before: Shortlist, after: Shortlist) -> Comparison:
         a, b = old.get(proposal_id), new.get(proposal_id)
         if not ((a and a.included) or (b and b.included)):
             continue
-        any_row = b or a
+        # Each id comes from one of the two shortlists: the newer row when it has both.
+        any_row = new[proposal_id] if proposal_id in new else old[proposal_id]
         rows.append(
             ComparisonRow(
                 proposal_id=proposal_id,
@@ -665,7 +667,7 @@ def _proposal_link() -> str:
 
 def decision_messages(shortlist: Shortlist, *, include_comments: bool) -> list[DecisionMessage]:
     """One message per city with a proposal in the shortlist, in the city's language."""
-    call = db.session.get(Call, shortlist.call_id)
+    call = db.session.get_one(Call, shortlist.call_id)
     languages = current_app.config["LANGUAGES"]
     default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     comments = queries.shareable_comments(call.id) if include_comments else {}
@@ -748,7 +750,7 @@ def publish_shortlist(
     compilation. Returns the number of decision messages queued.
     """
     ensure_editable(shortlist)
-    call = db.session.get(Call, shortlist.call_id)
+    call = db.session.get_one(Call, shortlist.call_id)
     ensure_not_decided(call)
     if call.state not in CLOSED_CALL_STATES:
         raise DomainError(_("Close the call before publishing decisions."), code="call_not_closed")
@@ -870,7 +872,7 @@ def run_export(*, job: Job, progress: Progress | None = None) -> Path | None:
     """Write the job's export file (streamed, to a temporary name first). Safe to run twice."""
     if job.state in FINISHED_STATES:
         return result_file(job)
-    chosen = exporters.FORMATS.get(job.parameters.get("format"))
+    chosen = exporters.FORMATS.get(job.parameters.get("format", ""))
     call = db.session.get(Call, job.call_id) if job.call_id else None
     if call is None or chosen is None:
         fail_job(job, message=_("Nothing to export."))

@@ -90,8 +90,8 @@ def _shortlist_or_404(shortlist_id: int) -> tuple[Shortlist, Call]:
     return shortlist, _call_or_404(shortlist.call_id)
 
 
-def _job_page(job_id: int, fallback: str) -> str:
-    if "jobs.show" in current_app.view_functions:
+def _job_page(job_id: int | None, fallback: str) -> str:
+    if job_id is not None and "jobs.show" in current_app.view_functions:
         return url_for("jobs.show", job_id=job_id)
     return fallback
 
@@ -399,7 +399,7 @@ def download_export(call_id: int, export_format: str):
         shortlist = chosen.shortlist_of(call)
     except DomainError as error:
         return _refused(error, url_for("shortlists.exports", call_id=call.id))
-    if chosen.streams:
+    if chosen.stream is not None:
         response = Response(stream_with_context(chosen.stream(call, shortlist=shortlist)))
     else:
         response = _built_file(chosen, call, shortlist)

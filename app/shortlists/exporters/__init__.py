@@ -60,10 +60,6 @@ class ExportFormat:
             raise TypeError(f"export format {self.name!r} needs a stream or a build, not both")
 
     @property
-    def streams(self) -> bool:
-        return self.stream is not None
-
-    @property
     def needs_shortlist(self) -> bool:
         return self.shortlist_use is ShortlistUse.REQUIRED
 
@@ -144,6 +140,6 @@ def write_export(
         shortlist = export_format.shortlist_of(call)
     if export_format.build is not None:
         export_format.build(call, out, shortlist=shortlist, progress=progress)
-        return
-    for chunk in export_format.stream(call, shortlist=shortlist, progress=progress):
-        out.write(chunk)
+    elif export_format.stream is not None:
+        for chunk in export_format.stream(call, shortlist=shortlist, progress=progress):
+            out.write(chunk)

@@ -167,29 +167,29 @@ def write_xlsx(
     at = {name: index for index, name in enumerate(columns)}  # positions, looked up once
     first_score = at["review_total"] + 1
     first_comment = first_score + len(criteria)
-    for done, row in enumerate(data.review_rows(), start=1):
+    for done, review in enumerate(data.review_rows(), start=1):
         scores.append(
             [
-                row[at["proposal_rank"]],
-                row[at["city"]],
-                words.country(row[at["country_code"]]),
-                row[at["reviewer_name"]],
-                row[at["submitted_at"]],
-                word(words.recommendations, row[at["recommendation"]]),
-                row[at["confidence"]],
-                round_for_file(row[at["review_total"]], 2),
-                *row[first_score:first_comment],
+                review[at["proposal_rank"]],
+                review[at["city"]],
+                words.country(review[at["country_code"]]),
+                review[at["reviewer_name"]],
+                review[at["submitted_at"]],
+                word(words.recommendations, review[at["recommendation"]]),
+                review[at["confidence"]],
+                round_for_file(review[at["review_total"]], 2),
+                *review[first_score:first_comment],
             ]
         )
         comments.append(
             [
-                row[at["proposal_rank"]],
-                row[at["city"]],
-                row[at["reviewer_name"]],
-                row[at["overall_comment"]],
-                row[at["comment_for_applicant"]],
-                shortlisted[bool(row[at["comment_shareable"]])],
-                *row[first_comment : first_comment + len(criteria)],
+                review[at["proposal_rank"]],
+                review[at["city"]],
+                review[at["reviewer_name"]],
+                review[at["overall_comment"]],
+                review[at["comment_for_applicant"]],
+                shortlisted[bool(review[at["comment_shareable"]])],
+                *review[first_comment : first_comment + len(criteria)],
             ]
         )
         tell(progress, done, total)
