@@ -38,8 +38,11 @@ run: translations seed
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## The whole suite: PostgreSQL and Redis when they answer (DATABASE_URL / REDIS_URL to override).
+## First the floors of the house (docs/ARCHITECTURE.md) and the types.
 test: translations
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 _PENDING_KEY = "tasks_after_commit"
 
 
-def celery_init_app(app: Flask) -> Celery:
+def celery_init_app(app: Flask) -> Celery[Any]:
     """The Celery app bound to this Flask app: every task runs in its own app context."""
 
     class FlaskTask(Task):

@@ -1,7 +1,7 @@
 """A web worker starts without the heavy libraries only background jobs need.
 
-Each gunicorn worker imports the whole app; scipy.optimize alone would add ~40 MiB to every
-worker (docs/PERFORMANCE.md, web worker peak memory), so solvers and file writers import
+Each gunicorn worker imports the whole app; the solvers' OR-Tools and numpy would add tens
+of MiB to every worker (docs/PERFORMANCE.md, web worker peak memory), so solvers and file writers import
 their libraries where they run. Flask-Migrate (and with it Alembic, 8 MiB of a worker's
 peak, which PostgreSQL's would take past its budget) is imported only when a migration runs
 (app/extensions.py).
@@ -15,7 +15,7 @@ import sys
 
 from config import BASE_DIR
 
-JOB_ONLY_LIBRARIES = ("numpy", "scipy", "ortools", "openpyxl", "reportlab", "pypdf")
+JOB_ONLY_LIBRARIES = ("numpy", "ortools", "openpyxl", "reportlab", "pypdf")
 CLI_ONLY_LIBRARIES = ("flask_migrate", "alembic", "mako")
 
 
