@@ -229,14 +229,14 @@ def measure_lists(context: BenchContext) -> list[Row]:
         _list_row(
             context,
             "proposal list, all rows",
-            "calls.admin_proposals",
+            "proposals.admin_list",
             {"call_id": call_id, "all": 1},
             expected,
         ),
         _list_row(
             context,
             "proposal list, all rows, filtered",
-            "calls.admin_proposals",
+            "proposals.admin_list",
             {"call_id": call_id, "all": 1, "state": "submitted", "q": "city"},
             expected,
         ),

@@ -14,7 +14,6 @@ from wtforms import (
     DecimalField,
     IntegerField,
     RadioField,
-    SearchField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -43,7 +42,6 @@ from app.calls.services import (
 )
 from app.core.forms import FlaskForm
 from app.errors import DomainError
-from app.proposals.models import ProposalState
 
 MEBIBYTE = 1024 * 1024
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -55,15 +53,6 @@ CALL_STATE_LABELS = {
     CallState.IN_REVIEW: _l("In review"),
     CallState.DECIDED: _l("Decided"),
     CallState.ARCHIVED: _l("Archived"),
-}
-PROPOSAL_STATE_LABELS = {
-    ProposalState.DRAFT: _l("Draft"),
-    ProposalState.SUBMITTED: _l("Submitted"),
-    ProposalState.CLARIFICATION_REQUESTED: _l("Clarification requested"),
-    ProposalState.UNDER_REVIEW: _l("Under review"),
-    ProposalState.SHORTLISTED: _l("Shortlisted"),
-    ProposalState.DECLINED: _l("Declined"),
-    ProposalState.WITHDRAWN: _l("Withdrawn"),
 }
 # The buttons that change a call's state (services.TRANSITIONS), as administrators read them.
 TRANSITION_LABELS = {
@@ -384,31 +373,3 @@ class EligibilityQuestionForm(FlaskForm):
             "qualifying_answer": self.qualifying_answer.data == "yes",
             "explanation": (self.explanation.data or "").strip(),
         }
-
-
-class ProposalFilterForm(FlaskForm):
-    """The proposal list's filters, read from the query string (GET, so no CSRF token)."""
-
-    class Meta:
-        csrf = False
-
-    state = SelectField(
-        _l("State"),
-        choices=[SelectChoice("", _l("Any state"))]
-        + [SelectChoice(state.value, label) for state, label in PROPOSAL_STATE_LABELS.items()],
-        default="",
-        validate_choice=True,
-    )
-    country = StringField(_l("Country"), validators=[Optional(), Length(max=2)])
-    region = StringField(_l("Region"), validators=[Optional(), Length(max=200)])
-    q = SearchField(
-        _l("Search city, organisation, contact name or email"),
-        validators=[Optional(), Length(max=200)],
-    )
-    after = IntegerField(validators=[Optional(), NumberRange(min=0)])
-    all = BooleanField(_l("Show every proposal at once"))
-
-    def valid_or_empty(self, name: str) -> Any:
-        """A filter's value, or nothing when it did not validate (its error is shown)."""
-        field = self[name]
-        return None if field.errors else field.data

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, bindparam, func, or_, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from app.calls.models import Call, CallState
 from app.db import utcnow
 from app.extensions import db
-from app.proposals.models import Proposal, ProposalState
-
-PAGE_SIZE = 100
 
 
 def open_calls(*, now: datetime | None = None) -> list[Row]:
@@ -70,146 +66,4 @@ def call_for_editing(call_id: int) -> Call | None:
         select(Call)
         .where(Call.id == call_id)
         .options(selectinload(Call.criteria), selectinload(Call.eligibility_questions))
-    )
-
-
-@dataclass(frozen=True)
-class CallSummary:
-    call: Call
-    counts: dict[str, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-def call_summaries() -> list[CallSummary]:
-    """Every call, newest first, with its proposals counted by state (two queries)."""
-    calls = db.session.scalars(select(Call).order_by(Call.opens_at.desc(), Call.id.desc())).all()
-    counts: dict[int, dict[str, int]] = {call.id: {} for call in calls}
-    for call_id, state, count in db.session.execute(
-        select(Proposal.call_id, Proposal.state, func.count())
-        .group_by(Proposal.call_id, Proposal.state)
-        .order_by(Proposal.call_id)
-    ):
-        counts.setdefault(call_id, {})[state.value] = count
-    return [CallSummary(call=call, counts=counts[call.id]) for call in calls]
-
-
-@dataclass(frozen=True)
-class ProposalFilters:
-    state: str = ""
-    country: str = ""
-    region: str = ""
-    search: str = ""
-    after: int | None = None
-    show_all: bool = False
-
-    @property
-    def active(self) -> bool:
-        return bool(self.state or self.country or self.region or self.search)
-
-
-@dataclass
-class ProposalListPage:
-    rows: list[Row]
-    counts: dict[str, int]
-    countries: list[str]
-    regions: list[str]
-    next_after: int | None = None
-    filters: ProposalFilters = field(default_factory=ProposalFilters)
-
-    @property
-    def total(self) -> int:
-        """Proposals matching every filter but the state (the sum of the state counts)."""
-        return sum(self.counts.values())
-
-
-# What the list shows: explicit columns, so a row is a tuple and nothing loads lazily.
-# The template unpacks rows in this order.
-PROPOSAL_LIST_COLUMNS = (
-    Proposal.id,
-    Proposal.state,
-    Proposal.city,
-    Proposal.country_code,
-    Proposal.region,
-    Proposal.organisation,
-    Proposal.contact_name,
-    Proposal.contact_email,
-    Proposal.submitted_at,
-)
-
-
-def _matching(call_id: int, filters: ProposalFilters, *, with_state: bool):
-    conditions = [Proposal.call_id == call_id]
-    if with_state and filters.state:
-        conditions.append(Proposal.state == ProposalState(filters.state))
-    if filters.country:
-        conditions.append(Proposal.country_code == filters.country)
-    if filters.region:
-        conditions.append(Proposal.region == filters.region)
-    if filters.search:
-        # icontains lower-cases both sides, on SQLite and PostgreSQL alike.
-        term = filters.search.strip()
-        conditions.append(
-            or_(
-                *(
-                    column.icontains(term, autoescape=True)
-                    for column in (
-                        Proposal.city,
-                        Proposal.organisation,
-                        Proposal.contact_name,
-                        Proposal.contact_email,
-                    )
-                )
-            )
-        )
-    return conditions
-
-
-def proposal_list(
-    *, call_id: int, filters: ProposalFilters, page_size: int = PAGE_SIZE
-) -> ProposalListPage:
-    """One page of a call's proposals (or all of them), in three queries whatever the size:
-    the counts by state (one GROUP BY), the countries and regions to filter by, the rows.
-
-    Keyset pagination by id: `after` is the last id of the previous page.
-    """
-    counts = Counter(
-        {
-            state.value: count
-            for state, count in db.session.execute(
-                select(Proposal.state, func.count())
-                .where(*_matching(call_id, filters, with_state=False))
-                .group_by(Proposal.state)
-            )
-        }
-    )
-    places = db.session.execute(
-        select(Proposal.country_code, Proposal.region).where(Proposal.call_id == call_id).distinct()
-    ).all()
-    countries = sorted({country for country, _region in places if country})
-    regions = sorted({region for _country, region in places if region})
-
-    query = (
-        select(*PROPOSAL_LIST_COLUMNS)
-        .where(*_matching(call_id, filters, with_state=True))
-        .order_by(Proposal.id)
-    )
-    if filters.after is not None and not filters.show_all:
-        query = query.where(Proposal.id > filters.after)
-    if not filters.show_all:
-        query = query.limit(page_size + 1)
-    rows = list(db.session.execute(query))
-    next_after = None
-    if not filters.show_all and len(rows) > page_size:
-        rows = rows[:page_size]
-        next_after = rows[-1].id
-    return ProposalListPage(
-        rows=rows,
-        counts=dict(counts),
-        countries=countries,
-        regions=regions,
-        next_after=next_after,
-        filters=filters,
     )

@@ -6,25 +6,21 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import exists, select
 
-from app.accounts.models import Role, User, UserRole
+from app.accounts.models import User
 from app.audit.services import record_audit
 from app.calls.defaults import DEFAULT_CRITERIA
 from app.calls.models import Call, CallState, Criterion, EligibilityQuestion, ScoreVisibility
 from app.calls.signals import criteria_frozen, criterion_removing, criterion_rescaling
 from app.core.i18n import zone_named
-from app.core.urls import external_url
 from app.db import utcnow
 from app.errors import DeadlinePassed, DomainError
 from app.extensions import db
-from app.outbox.services import OutboxMessage, queue_notifications
-from app.proposals.models import SUBMITTED_STATES, Proposal, ProposalState
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX_LENGTH = 120
@@ -348,8 +344,9 @@ def open_call(*, actor: User, call: Call, now: datetime | None = None) -> Call:
 
 
 def close_call(*, actor: User | None, call: Call, now: datetime | None = None) -> Call:
-    """Open -> closed, by hand (actor) or at the deadline (actor None); tells the cities
-    that submitted a proposal and the administrators.
+    """Open -> closed, by hand (actor) or at the deadline (actor None): the state change
+    and its audit entry only. Closing that tells the cities and the administrators is
+    app.proposals.closing, which calls this.
 
     Closed by hand before its closing instant, the call records the instant it really
     closed, so that every page and message says so rather than the date it was due; the
@@ -361,40 +358,7 @@ def close_call(*, actor: User | None, call: Call, now: datetime | None = None) -
     if call.state == CallState.OPEN and call.opens_at < now < call.closes_at:
         details["scheduled_closes_at"] = call.closes_at.isoformat()
         call.closes_at = now
-    _change_state(actor=actor, call=call, action="close", **details)
-    _queue_call_closed_notifications(call)
-    return call
-
-
-@dataclass(frozen=True)
-class ClosingSummary:
-    """What closing a call now would do, for the confirmation page."""
-
-    cities: int  # emailed: each city with a submitted proposal, once
-    administrators: int  # emailed too
-    drafts: int  # can no longer be submitted
-    early: bool  # before its closing instant: the call will show today's date as closed on
-    scheduled_closes_at: datetime
-
-
-def closing_summary(call: Call, *, now: datetime | None = None) -> ClosingSummary:
-    now = now or utcnow()
-    cities, administrators = _call_closed_recipients(call)
-    return ClosingSummary(
-        cities=_count_rows(cities),
-        administrators=_count_rows(administrators),
-        drafts=db.session.scalar(
-            select(func.count(Proposal.id)).where(
-                Proposal.call_id == call.id, Proposal.state == ProposalState.DRAFT
-            )
-        ),
-        early=call.opens_at < now < call.closes_at,
-        scheduled_closes_at=call.closes_at,
-    )
-
-
-def _count_rows(query: Select) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return _change_state(actor=actor, call=call, action="close", **details)
 
 
 def start_review(*, actor: User, call: Call) -> Call:
@@ -412,96 +376,14 @@ def archive_call(*, actor: User, call: Call) -> Call:
     return _change_state(actor=actor, call=call, action="archive")
 
 
+# The state changes a button makes at once. Closing is not one of them: it emails every
+# city, so it goes through its confirmation page (app.proposals.closing).
 STATE_SERVICES = {
     "open": open_call,
-    "close": close_call,
     "start_review": start_review,
     "decide": decide_call,
     "archive": archive_call,
 }
-
-
-def close_due_calls(*, now: datetime | None = None) -> list[Call]:
-    """Close every open call whose closing instant plus grace has passed.
-
-    Safe to run twice or in two processes at once: rows are locked on PostgreSQL, only
-    calls still open are closed, and each notification has a de-duplication key.
-    """
-    now = now or utcnow()
-    query = (
-        select(Call).where(Call.state == CallState.OPEN, Call.closes_at <= now).order_by(Call.id)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    closed = []
-    for call in db.session.scalars(query):
-        # The grace period is in minutes per call; calls are few, so it is checked here.
-        if call.accepts_until <= now:
-            closed.append(close_call(actor=None, call=call, now=now))
-    return closed
-
-
-def _call_closed_recipients(call: Call) -> tuple[Select, Select]:
-    """Who is told that the call closed: the cities with a submitted proposal, and the
-    administrators (one query each, the same for the confirmation page and the emails)."""
-    recipient = select(User.id, User.email, User.name, User.locale).where(User.active.is_(True))
-    cities = recipient.where(
-        exists().where(
-            Proposal.owner_id == User.id,
-            Proposal.call_id == call.id,
-            Proposal.state.in_(SUBMITTED_STATES),
-        )
-    ).order_by(User.id)
-    administrators = (
-        recipient.join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.ADMINISTRATOR)
-        .order_by(User.id)
-    )
-    return cities, administrators
-
-
-def _queue_call_closed_notifications(call: Call) -> None:
-    """One message per city with a submitted proposal, one per administrator."""
-    city_query, administrator_query = _call_closed_recipients(call)
-    cities = db.session.execute(city_query).all()
-    administrators = db.session.execute(administrator_query).all()
-    submitted = db.session.scalar(
-        select(func.count(Proposal.id)).where(
-            Proposal.call_id == call.id, Proposal.state.in_(SUBMITTED_STATES)
-        )
-    )
-    audiences = (
-        ("city", cities, {"proposals_url": external_url("proposals.my_proposals")}),
-        (
-            "administrator",
-            administrators,
-            {
-                "proposals_url": external_url("calls.admin_proposals", call_id=call.id),
-                "submitted_count": submitted,
-                "city_count": len(cities),
-            },
-        ),
-    )
-    call_url = external_url("calls.public_call", slug=call.slug)
-    queue_notifications(
-        OutboxMessage(
-            recipient_email=user.email,
-            recipient_id=user.id,
-            locale=user.locale,  # None: the outbox picks the recipient's or the default
-            template="call_closed",
-            dedup_key=f"call-closed:{call.id}:{audience}:{user.id}",
-            call_id=call.id,
-            context={
-                "audience": audience,
-                "recipient_name": user.name,
-                "call_title": call.title,
-                "call_url": call_url,
-                **context,
-            },
-        )
-        for audience, recipients, context in audiences
-        for user in recipients
-    )
 
 
 # --- criteria ---------------------------------------------------------------------------

@@ -18,39 +18,31 @@ from flask import (
 )
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 
 from app.accounts.models import Role
 from app.accounts.permissions import role_required
 from app.calls import queries, services
 from app.calls.forms import (
     CALL_STATE_LABELS,
-    PROPOSAL_STATE_LABELS,
     TRANSITION_LABELS,
     CallForm,
     CriterionForm,
     EligibilityQuestionForm,
-    ProposalFilterForm,
     attach_domain_error,
 )
 from app.calls.markdown import render_markdown
-from app.calls.models import Call, CallState, Criterion, EligibilityQuestion
+from app.calls.models import Call, Criterion, EligibilityQuestion
 from app.calls.page_cache import PageCache
 from app.calls.permissions import can_view_call
 from app.core.actions import apply_and_redirect
 from app.core.i18n import zone_named
-from app.core.navigation import nav_entry
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
 
 bp = Blueprint("calls", __name__)
-bp.record_once(
-    nav_entry(position=10, role=Role.ADMINISTRATOR, endpoint="calls.admin_list", label=_l("Calls"))
-)
 bp.add_app_template_filter(render_markdown, "markdown")
 
 administrators_only = role_required(Role.ADMINISTRATOR)
@@ -178,17 +170,6 @@ def _render_public_call(call: Call | None, now: datetime) -> str:
 # --- administrators: calls --------------------------------------------------------------
 
 
-@bp.get("/admin/calls")
-@administrators_only
-def admin_list():
-    return render_template(
-        "calls/admin_list.html",
-        summaries=queries.call_summaries(),
-        call_states=CALL_STATE_LABELS,
-        proposal_states=PROPOSAL_STATE_LABELS,
-    )
-
-
 @bp.route("/admin/calls/new", methods=["GET", "POST"])
 @administrators_only
 def admin_create():
@@ -233,41 +214,18 @@ def admin_edit(call_id: int):
 @bp.post("/admin/calls/<int:call_id>/state/<action>")
 @administrators_only
 def admin_change_state(call_id: int, action: str):
-    change_state = services.STATE_SERVICES.get(action)
-    if change_state is None:
+    if action not in services.TRANSITIONS:
         abort(404)
     call = _call_or_404(call_id)
     if action == "close":
         # Closing emails every city at once: it always goes through its confirmation page.
-        return redirect(url_for("calls.admin_close", call_id=call.id))
+        return redirect(url_for("proposals.admin_close_call", call_id=call.id))
     target = services.TRANSITIONS[action][1]
+    change_state = services.STATE_SERVICES[action]
     return apply_and_redirect(
         lambda: change_state(actor=current_user, call=call),
         done=_("The call is now “%(state)s”.", state=CALL_STATE_LABELS[target]),
         back=url_for("calls.admin_edit", call_id=call.id),
-    )
-
-
-@bp.route("/admin/calls/<int:call_id>/close", methods=["GET", "POST"])
-@administrators_only
-def admin_close(call_id: int):
-    """Closing by hand, after a page that says what it will do (emails cannot be unsent)."""
-    call = _call_or_404(call_id)
-    back = url_for("calls.admin_edit", call_id=call.id)
-    if request.method == "POST":
-        return apply_and_redirect(
-            lambda: services.close_call(actor=current_user, call=call),
-            done=_("The call is now “%(state)s”.", state=CALL_STATE_LABELS[CallState.CLOSED]),
-            back=back,
-        )
-    if "close" not in services.available_transitions(call):
-        flash(_("This call is not open, so there is nothing to close."), "error")
-        return redirect(back)
-    return render_template(
-        "calls/admin_close.html",
-        call=call,
-        summary=services.closing_summary(call),
-        back=back,
     )
 
 
@@ -418,58 +376,3 @@ def admin_question_remove(call_id: int, question_id: int):
         done=_("The question was removed."),
         back=url_for("calls.admin_questions", call_id=call.id),
     )
-
-
-# --- administrators: the proposals of a call --------------------------------------------
-
-
-@bp.get("/admin/calls/<int:call_id>/proposals")
-@administrators_only
-def admin_proposals(call_id: int):
-    call = db.get_or_404(Call, call_id)
-    form = ProposalFilterForm(formdata=request.args)
-    form.validate()
-    filters = queries.ProposalFilters(
-        state=form.valid_or_empty("state") or "",
-        country=(form.valid_or_empty("country") or "").upper(),
-        region=form.valid_or_empty("region") or "",
-        search=(form.valid_or_empty("q") or "").strip(),
-        after=form.valid_or_empty("after"),
-        show_all=bool(form.valid_or_empty("all")),
-    )
-    page = queries.proposal_list(call_id=call.id, filters=filters)
-    # The filters other links keep: the place and search, and (for paging) the state.
-    place_args = {
-        name: value
-        for name, value in (
-            ("country", filters.country),
-            ("region", filters.region),
-            ("q", filters.search),
-        )
-        if value
-    }
-    filter_args = place_args | ({"state": filters.state} if filters.state else {})
-    territories = get_locale().territories
-    return render_template(
-        "calls/admin_proposals.html",
-        call=call,
-        form=form,
-        page=page,
-        place_args=place_args,
-        filter_args=filter_args,
-        zone=zone_named(current_user.timezone),
-        # Resolved once, not once per row: the list may show thousands of rows.
-        proposal_states={state: str(label) for state, label in PROPOSAL_STATE_LABELS.items()},
-        country_names={code: territories.get(code, code) for code in page.countries},
-        detail_url=_url_around("proposals.admin_detail", "proposal_id"),
-    )
-
-
-_SENTINEL_ID = 987_654_321
-
-
-def _url_around(endpoint: str, name: str) -> tuple[Markup, Markup]:
-    """An endpoint's URL split around one integer argument, to build thousands of links
-    by concatenation (url_for per row is a measurable share of a long list); escaped once."""
-    prefix, suffix = url_for(endpoint, **{name: _SENTINEL_ID}).split(str(_SENTINEL_ID))
-    return Markup.escape(prefix), Markup.escape(suffix)

@@ -30,6 +30,7 @@ from app.calls import services as call_services
 from app.calls.models import Call
 from app.db import utcnow
 from app.extensions import db
+from app.proposals import closing
 from app.proposals import services as proposal_services
 from app.proposals.models import PartnerKind, Proposal
 from app.proposals.sections import NARRATIVES, SECTIONS, SectionInput, narrative_field_name
@@ -549,7 +550,7 @@ def _seed_review_call(admin: User, reviewers: dict[str, User]) -> Call:
     name, city_name, reason = DECLARED_CONFLICT
     conflicts.declare_conflict(actor=reviewers[name], proposal=proposals[city_name], reason=reason)
     # Closed by hand a day early: the call records the moment, as an organiser's click would.
-    call_services.close_call(actor=admin, call=call)
+    closing.close_call(actor=admin, call=call)
     call_services.start_review(actor=admin, call=call)
     _assign(admin, call, proposals, reviewers)
     db.session.flush()

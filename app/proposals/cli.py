@@ -7,7 +7,8 @@ from datetime import timedelta
 import click
 from flask import Flask
 
-from app.proposals import services
+from app.extensions import db
+from app.proposals import closing, services
 
 
 def register_commands(app: Flask) -> None:
@@ -38,3 +39,18 @@ def register_commands(app: Flask) -> None:
             click.echo("every attachment file is present and unchanged")
         if result.missing or result.altered:
             raise SystemExit(1)
+
+    @app.cli.command("close-due-calls")
+    def close_due_calls_command() -> None:
+        """Close every open call whose closing instant (plus grace) has passed.
+
+        The Celery beat task calls.close_due does the same every minute; this command is
+        for installations without beat, e.g. from cron.
+        """
+        closed = closing.close_due_calls()
+        db.session.commit()
+        if closed:
+            for call in closed:
+                click.echo(f"closed {call.slug}")
+        else:
+            click.echo("no call was due")

@@ -22,19 +22,20 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SearchField,
     SelectChoice,
     SelectField,
     StringField,
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.calls.models import Call
 from app.core.forms import FlaskForm, Form
 from app.proposals import sections
 from app.proposals.countries import country_choices
-from app.proposals.models import AttachmentKind, PartnerKind, Proposal
+from app.proposals.models import AttachmentKind, PartnerKind, Proposal, ProposalState
 from app.proposals.services import MAX_ANSWER, MAX_QUESTION, MAX_WITHDRAWAL_REASON
 
 YES_NO = (("yes", _l("Yes")), ("no", _l("No")))
@@ -42,6 +43,16 @@ ATTACHMENT_KIND_LABELS = {
     AttachmentKind.LETTER_OF_SUPPORT: _l("Letter of support"),
     AttachmentKind.VENUE_PLAN: _l("Venue plan"),
     AttachmentKind.OTHER: _l("Other document"),
+}
+# A proposal's state as the organisers read it (the city reads sections.STATE_LABELS).
+PROPOSAL_STATE_LABELS = {
+    ProposalState.DRAFT: _l("Draft"),
+    ProposalState.SUBMITTED: _l("Submitted"),
+    ProposalState.CLARIFICATION_REQUESTED: _l("Clarification requested"),
+    ProposalState.UNDER_REVIEW: _l("Under review"),
+    ProposalState.SHORTLISTED: _l("Shortlisted"),
+    ProposalState.DECLINED: _l("Declined"),
+    ProposalState.WITHDRAWN: _l("Withdrawn"),
 }
 
 
@@ -281,3 +292,31 @@ class ClarificationAnswerForm(FlaskForm):
         filters=[normalise_newlines],
         validators=[DataRequired(message=_l("Please write your answer.")), Length(max=MAX_ANSWER)],
     )
+
+
+class ProposalFilterForm(FlaskForm):
+    """The proposal list's filters, read from the query string (GET, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    state = SelectField(
+        _l("State"),
+        choices=[SelectChoice("", _l("Any state"))]
+        + [SelectChoice(state.value, label) for state, label in PROPOSAL_STATE_LABELS.items()],
+        default="",
+        validate_choice=True,
+    )
+    country = StringField(_l("Country"), validators=[Optional(), Length(max=2)])
+    region = StringField(_l("Region"), validators=[Optional(), Length(max=200)])
+    q = SearchField(
+        _l("Search city, organisation, contact name or email"),
+        validators=[Optional(), Length(max=200)],
+    )
+    after = IntegerField(validators=[Optional(), NumberRange(min=0)])
+    all = BooleanField(_l("Show every proposal at once"))
+
+    def valid_or_empty(self, name: str) -> Any:
+        """A filter's value, or nothing when it did not validate (its error is shown)."""
+        field = self[name]
+        return None if field.errors else field.data

@@ -116,7 +116,7 @@ def send_daily_digest(*, now: datetime | None = None) -> int:
     calls = [
         {
             "title": entry.title,
-            "url": external_url("calls.admin_proposals", call_id=entry.call_id),
+            "url": external_url("proposals.admin_list", call_id=entry.call_id),
             "new_count": len(entry.new),
             "resubmitted_count": len(entry.resubmitted),
             "new": _digest_rows(entry.new),

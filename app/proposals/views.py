@@ -1,4 +1,6 @@
-"""Routes of the proposals domain: the city's form, its files and status, and the admin view."""
+"""Routes of the proposals domain: the city's form, its files and status, and the
+administrators' pages of proposals: the calls with their proposals counted, a call's
+proposal list, closing a call, and one proposal."""
 
 from __future__ import annotations
 
@@ -15,27 +17,34 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_time
+from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, generate_csrf
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.accounts.models import Role
-from app.calls.models import CallState
-from app.calls.services import ensure_accepting_proposals
+from app.accounts.permissions import role_required
+from app.calls.forms import CALL_STATE_LABELS
+from app.calls.models import Call, CallState
+from app.calls.services import available_transitions, ensure_accepting_proposals
+from app.core.actions import apply_and_redirect
 from app.core.forms import UNSTORABLE_MESSAGE, unstorable_fields
+from app.core.i18n import zone_named
 from app.core.navigation import nav_entry
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
-from app.proposals import presenting, queries, sections, services, storage
+from app.proposals import closing, presenting, queries, sections, services, storage
 from app.proposals.continents import CONTINENT_LABELS
 from app.proposals.forms import (
     ATTACHMENT_KIND_LABELS,
+    PROPOSAL_STATE_LABELS,
     ClarificationAnswerForm,
     ClarificationQuestionForm,
     ConfirmForm,
+    ProposalFilterForm,
     SubmitForm,
     UploadForm,
     WithdrawForm,
@@ -55,6 +64,11 @@ from app.proposals.permissions import (
 )
 
 bp = Blueprint("proposals", __name__)
+bp.record_once(
+    nav_entry(
+        position=10, role=Role.ADMINISTRATOR, endpoint="proposals.admin_calls", label=_l("Calls")
+    )
+)
 bp.record_once(
     nav_entry(
         position=50,
@@ -88,6 +102,9 @@ def _section_or_404(key: str) -> sections.Section:
     if section is None:
         abort(404)
     return section
+
+
+administrators_only = role_required(Role.ADMINISTRATOR)
 
 
 def _administrator():
@@ -674,6 +691,94 @@ def request_clarification(proposal_id: int):
             flash(_("Your question is sent to the city."), "success")
             return redirect(url_for("proposals.admin_detail", proposal_id=proposal_id))
     return _render_admin_detail(queries.proposal_for_admin(proposal_id), form, status=422)
+
+
+@bp.get("/admin/calls")
+@administrators_only
+def admin_calls():
+    """Every call, with its proposals counted by state."""
+    return render_template(
+        "proposals/admin_calls.html",
+        summaries=queries.call_summaries(),
+        call_states=CALL_STATE_LABELS,
+        proposal_states=PROPOSAL_STATE_LABELS,
+    )
+
+
+@bp.get("/admin/calls/<int:call_id>/proposals")
+@administrators_only
+def admin_list(call_id: int):
+    """One call's proposals, filtered, a page at a time or all at once."""
+    call = db.get_or_404(Call, call_id)
+    form = ProposalFilterForm(formdata=request.args)
+    form.validate()
+    filters = queries.ProposalFilters(
+        state=form.valid_or_empty("state") or "",
+        country=(form.valid_or_empty("country") or "").upper(),
+        region=form.valid_or_empty("region") or "",
+        search=(form.valid_or_empty("q") or "").strip(),
+        after=form.valid_or_empty("after"),
+        show_all=bool(form.valid_or_empty("all")),
+    )
+    page = queries.proposal_list(call_id=call.id, filters=filters)
+    # The filters other links keep: the place and search, and (for paging) the state.
+    place_args = {
+        name: value
+        for name, value in (
+            ("country", filters.country),
+            ("region", filters.region),
+            ("q", filters.search),
+        )
+        if value
+    }
+    filter_args = place_args | ({"state": filters.state} if filters.state else {})
+    territories = get_locale().territories
+    return render_template(
+        "proposals/admin_list.html",
+        call=call,
+        form=form,
+        page=page,
+        place_args=place_args,
+        filter_args=filter_args,
+        zone=zone_named(current_user.timezone),
+        # Resolved once, not once per row: the list may show thousands of rows.
+        proposal_states={state: str(label) for state, label in PROPOSAL_STATE_LABELS.items()},
+        country_names={code: territories.get(code, code) for code in page.countries},
+        detail_url=_url_around("proposals.admin_detail", "proposal_id"),
+    )
+
+
+_SENTINEL_ID = 987_654_321
+
+
+def _url_around(endpoint: str, name: str) -> tuple[Markup, Markup]:
+    """An endpoint's URL split around one integer argument, to build thousands of links
+    by concatenation (url_for per row is a measurable share of a long list); escaped once."""
+    prefix, suffix = url_for(endpoint, **{name: _SENTINEL_ID}).split(str(_SENTINEL_ID))
+    return Markup.escape(prefix), Markup.escape(suffix)
+
+
+@bp.route("/admin/calls/<int:call_id>/close", methods=["GET", "POST"])
+@administrators_only
+def admin_close_call(call_id: int):
+    """Closing by hand, after a page that says what it will do (emails cannot be unsent)."""
+    call = db.get_or_404(Call, call_id)
+    back = url_for("calls.admin_edit", call_id=call.id)
+    if request.method == "POST":
+        return apply_and_redirect(
+            lambda: closing.close_call(actor=current_user, call=call),
+            done=_("The call is now “%(state)s”.", state=CALL_STATE_LABELS[CallState.CLOSED]),
+            back=back,
+        )
+    if "close" not in available_transitions(call):
+        flash(_("This call is not open, so there is nothing to close."), "error")
+        return redirect(back)
+    return render_template(
+        "proposals/admin_close_call.html",
+        call=call,
+        summary=closing.closing_summary(call),
+        back=back,
+    )
 
 
 @bp.context_processor

@@ -75,7 +75,6 @@ def _question_fields(w: World) -> dict:
 ROUTES = [
     RouteAccess("calls.index", lambda w: "/", everyone(200)),
     RouteAccess("calls.public_call", lambda w: f"/calls/{_slug(w)}", everyone(200)),
-    RouteAccess("calls.admin_list", lambda w: "/admin/calls", ADMIN_PAGE),
     *page_with_form(
         "calls.admin_create",
         lambda w: "/admin/calls/new",
@@ -92,13 +91,6 @@ ROUTES = [
     ),
     post_route(
         "calls.admin_change_state", lambda w: f"/admin/calls/{w.call}/state/close", ADMIN_POST
-    ),
-    *page_with_form(
-        "calls.admin_close",
-        lambda w: f"/admin/calls/{w.call}/close",
-        lambda w: {},
-        page=ADMIN_PAGE,
-        submit=ADMIN_POST,
     ),
     RouteAccess("calls.admin_criteria", lambda w: f"/admin/calls/{w.call}/criteria", ADMIN_PAGE),
     *page_with_form(
@@ -154,5 +146,4 @@ ROUTES = [
         lambda w: f"/admin/calls/{w.call}/eligibility/{_question(w)}/remove",
         ADMIN_POST,
     ),
-    RouteAccess("calls.admin_proposals", lambda w: f"/admin/calls/{w.call}/proposals", ADMIN_PAGE),
 ]

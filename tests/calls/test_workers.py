@@ -47,14 +47,3 @@ def test_the_task_leaves_a_call_alone_before_its_deadline(app_context, dispatche
         assert close_due_calls.run() == 0
     assert call.state == CallState.OPEN
     assert dispatched_tasks == []
-
-
-def test_the_cli_command_closes_due_calls(app, app_context):
-    call = make_call(opens_at=CLOSES - timedelta(days=30), closes_at=CLOSES)
-    db.session.commit()
-    with time_machine.travel(CLOSES, tick=False):
-        result = app.test_cli_runner().invoke(args=["close-due-calls"])
-        again = app.test_cli_runner().invoke(args=["close-due-calls"])
-    assert result.exit_code == 0, result.output
-    assert f"closed {call.slug}" in result.output
-    assert "no call was due" in again.output

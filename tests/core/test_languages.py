@@ -9,10 +9,10 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from app.calls.services import close_call
 from app.extensions import db
 from app.outbox.models import Notification
 from app.outbox.rendering import render_notification
+from app.proposals.closing import close_call
 from app.proposals.models import ProposalState
 from tests.factories import make_admin, make_call, make_proposal, make_user
 

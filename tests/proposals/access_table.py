@@ -3,6 +3,7 @@
 A city reaches only its own proposals: another city gets 404, as if the proposal did not
 exist; reviewers and administrators get 403 on the city's pages (administrators read
 proposals on their own page). Attachments are downloaded by whoever may see the proposal.
+The organisers' pages (the calls, a call's proposals, closing a call) are for administrators.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from app.proposals.models import (
     Clarification,
     Proposal,
 )
-from tests.access import RouteAccess, World, logged_in, only
+from tests.access import RouteAccess, World, administrators, logged_in, only, page_with_form
 from tests.proposals.helpers import minimal_pdf
 
 CITY_PAGE = only("applicant", other_applicant=404)
 CITY_POST = only("applicant", ok=302, other_applicant=404)
+ADMIN_PAGE = administrators()
+ADMIN_POST = administrators(302)
 
 
 def _slug(w: World) -> str:
@@ -170,5 +173,14 @@ ROUTES = [
         only("administrator", ok=302),
         method="POST",
         data=lambda w: {"question": "How many people does the venue hold?"},
+    ),
+    RouteAccess("proposals.admin_calls", lambda w: "/admin/calls", ADMIN_PAGE),
+    RouteAccess("proposals.admin_list", lambda w: f"/admin/calls/{w.call}/proposals", ADMIN_PAGE),
+    *page_with_form(
+        "proposals.admin_close_call",
+        lambda w: f"/admin/calls/{w.call}/close",
+        lambda w: {},
+        page=ADMIN_PAGE,
+        submit=ADMIN_POST,
     ),
 ]

@@ -1,4 +1,5 @@
-"""Test data for proposals: complete answers, small valid files, logging in."""
+"""Test data for proposals: complete answers, small valid files, logging in, many proposals
+at once."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.calls.models import Call
+from app.db import utcnow
 from app.extensions import db
 from app.proposals import services
 from app.proposals.models import (
@@ -22,7 +24,7 @@ from app.proposals.models import (
     ProposalState,
 )
 from app.proposals.sections import SectionInput
-from tests.factories import make_proposal
+from tests.factories import make_proposal, make_user
 
 
 def minimal_pdf(text: str = "Letter of support") -> bytes:
@@ -170,3 +172,33 @@ def save(
         data=section_input(partners=partners, **values),
         expected_version=proposal.version if version is None else version,
     )
+
+
+# The states add_proposals spreads proposals over, in turn.
+ADDED_STATES = [ProposalState.SUBMITTED, ProposalState.DRAFT, ProposalState.UNDER_REVIEW]
+
+
+def add_proposals(call_id: int, count: int, *, start: int = 0) -> None:
+    """Many proposals in one flush, spread over states, countries and regions."""
+    owner = make_user()
+    now = utcnow()
+    proposals = []
+    for number in range(start, start + count):
+        state = ADDED_STATES[number % len(ADDED_STATES)]
+        proposals.append(
+            Proposal(
+                call_id=call_id,
+                owner_id=owner.id,
+                state=state,
+                city=f"City {number}",
+                country_code=["PT", "BR", "KE", "JP"][number % 4],
+                region=["Europe", "Americas", "Africa", "Asia"][number % 4],
+                continent=["Europe", "Americas", "Africa", "Asia"][number % 4],
+                organisation=f"Municipality {number}",
+                contact_name=f"Contact {number}",
+                contact_email=f"contact{number}@city.example",
+                submitted_at=None if state == ProposalState.DRAFT else now,
+            )
+        )
+    db.session.add_all(proposals)
+    db.session.flush()

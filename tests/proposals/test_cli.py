@@ -1,9 +1,13 @@
-"""flask check-attachment-files: missing, altered and orphan files in the upload folder."""
+"""The proposals commands: flask check-attachment-files (missing, altered and orphan files in
+the upload folder) and flask close-due-calls."""
 
 from __future__ import annotations
 
 import os
 import time
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 
 from app.extensions import db
 from app.proposals import storage
@@ -43,3 +47,19 @@ def test_missing_altered_and_orphan_files_are_reported_and_old_orphans_removed(a
     assert f"orphan file {new_orphan} (kept)" in result.output
     assert not storage.path_for(old_orphan).exists()
     assert storage.path_for(new_orphan).exists()
+
+
+# --- flask close-due-calls ---------------------------------------------------------------
+
+CLOSES = datetime(2025, 4, 30, 17, 0, tzinfo=UTC)
+
+
+def test_the_cli_command_closes_due_calls(app, app_context):
+    call = make_call(opens_at=CLOSES - timedelta(days=30), closes_at=CLOSES)
+    db.session.commit()
+    with time_machine.travel(CLOSES, tick=False):
+        result = app.test_cli_runner().invoke(args=["close-due-calls"])
+        again = app.test_cli_runner().invoke(args=["close-due-calls"])
+    assert result.exit_code == 0, result.output
+    assert f"closed {call.slug}" in result.output
+    assert "no call was due" in again.output

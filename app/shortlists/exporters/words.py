@@ -11,9 +11,9 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from app.calls.forms import PROPOSAL_STATE_LABELS
 from app.proposals.continents import CONTINENT_LABELS
 from app.proposals.countries import country_name
+from app.proposals.forms import PROPOSAL_STATE_LABELS
 from app.proposals.presenting import yes_no
 from app.reviews.forms import RECOMMENDATION_LABELS
 from app.shortlists.exporters.cells import plain

@@ -8,8 +8,8 @@ from tests.querycount import statements_on_a_small_and_a_large_call
 
 def _pages(call_id: int) -> dict:
     return {
-        "proposal list (all)": ("calls.admin_proposals", {"call_id": call_id, "all": 1}),
-        "proposal list (a page)": ("calls.admin_proposals", {"call_id": call_id}),
+        "proposal list (all)": ("proposals.admin_list", {"call_id": call_id, "all": 1}),
+        "proposal list (a page)": ("proposals.admin_list", {"call_id": call_id}),
     }
 
 
