@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
 
 from flask import (
     Blueprint,
@@ -38,6 +37,7 @@ from app.accounts.models import Role, normalise_email
 from app.accounts.permissions import can_deactivate_user, can_reactivate_user, role_required
 from app.accounts.services import LoginStatus
 from app.accounts.tokens import TokenPurpose
+from app.core.actions import apply_and_redirect, save_form, show_refusal
 from app.core.navigation import nav_entry, nav_items
 from app.core.urls import safe_next_url
 from app.errors import DomainError
@@ -105,26 +105,6 @@ def anonymous_only(view: Callable) -> Callable:
     return wrapped
 
 
-def _show_error(form, error: DomainError) -> None:
-    """A rule said no: the message goes next to its field, or at the top of the page."""
-    db.session.rollback()
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        flash(error.message, "error")
-
-
-def _attempt(form, call: Callable[[], Any]) -> tuple[bool, Any]:
-    """Run one service and commit; when a rule says no, its message goes on the form."""
-    try:
-        result = call()
-    except DomainError as error:
-        _show_error(form, error)
-        return False, None
-    db.session.commit()
-    return True, result
-
-
 def _link_problem(error: DomainError):
     db.session.rollback()
     return render_template("accounts/link_problem.html", message=error.message), 400
@@ -156,7 +136,7 @@ def register():
     form = RegistrationForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         next_url = safe_next_url(form.next.data)
-        done, _user = _attempt(
+        saved = save_form(
             form,
             lambda: services.register_applicant(
                 name=form.name.data,
@@ -167,7 +147,7 @@ def register():
                 next_url=next_url,
             ),
         )
-        if done:
+        if saved:
             # The same words whether the address was new or already known.
             flash(
                 _(
@@ -294,7 +274,7 @@ def _set_password_page(purpose: TokenPurpose, token: str, template: str):
         except DomainError as error:
             if error.field is None:
                 return _link_problem(error)
-            _show_error(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             login_user(user)
@@ -328,7 +308,7 @@ def settings():
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
-        done, _result = _attempt(
+        saved = save_form(
             form,
             lambda: services.update_profile(
                 actor=user,
@@ -338,7 +318,7 @@ def settings():
                 timezone=form.timezone.data,
             ),
         )
-        if done:
+        if saved:
             flash(_("Your settings are saved."), "success")
             return redirect(url_for("accounts.settings"))
     return _settings_page(form, ChangePasswordForm(formdata=None))
@@ -351,7 +331,7 @@ def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        done, _result = _attempt(
+        saved = save_form(
             form,
             lambda: services.change_password(
                 actor=user,
@@ -360,7 +340,7 @@ def change_password():
                 new_password=form.new_password.data,
             ),
         )
-        if done:
+        if saved:
             # Every other session ended with the old token; this one carries the new one.
             login_user(user, remember=_keeps_remember_cookie())
             flash(
@@ -399,13 +379,13 @@ def admin_users():
 def invite_reviewer():
     form = InviteReviewerForm()
     if form.validate_on_submit():
-        done, outcome = _attempt(
+        saved = save_form(
             form,
             lambda: services.invite_reviewer(
                 actor=current_user, name=form.name.data, email=form.email.data
             ),
         )
-        if done:
+        if saved and (outcome := saved.result) is not None:
             if outcome.created or outcome.user.password_hash is None:
                 message = _(
                     "We have sent %(email)s an invitation to review.", email=outcome.user.email
@@ -422,15 +402,11 @@ def invite_reviewer():
 
 def _change_activation(user_id: int, service: Callable, done_message: Callable[[str], str]):
     user = services.get_user(user_id) or abort(404)
-    try:
-        service(actor=current_user, user=user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(done_message(user.name), "success")
-    return redirect(safe_next_url(request.form.get("next")) or url_for("accounts.admin_users"))
+    return apply_and_redirect(
+        lambda: service(actor=current_user, user=user),
+        done=done_message(user.name),
+        back=safe_next_url(request.form.get("next")) or url_for("accounts.admin_users"),
+    )
 
 
 @bp.post("/admin/people/<int:user_id>/deactivate")

@@ -1,14 +1,24 @@
-"""Buttons that change one thing: run the service, commit or roll back, flash, redirect."""
+"""A view's one call to a service: run it, commit or roll back, and show the user the outcome.
+
+Two shapes: a button that changes one thing and redirects (`apply_and_redirect`), and a form
+whose input is kept and shown again when a rule says no (`save_form`). Both roll back a
+refused change, so nothing of it reaches a later commit in the request.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from flask import flash, redirect
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.errors import DomainError
 from app.extensions import db
+
+T = TypeVar("T")
 
 
 def apply_and_redirect(change: Callable[[], object], *, done: str | None, back: str) -> Response:
@@ -20,7 +30,6 @@ def apply_and_redirect(change: Callable[[], object], *, done: str | None, back: 
     try:
         change()
     except DomainError as error:
-        # Nothing of a refused change may reach a later commit in this request.
         db.session.rollback()
         flash(error.message, "error")
     else:
@@ -28,3 +37,47 @@ def apply_and_redirect(change: Callable[[], object], *, done: str | None, back: 
         if done:
             flash(done, "success")
     return redirect(back)
+
+
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """What `save_form` did: true when the service ran and was committed, with its result."""
+
+    ok: bool
+    result: T | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def save_form(
+    form: FlaskForm, change: Callable[[], T], *, aliases: Mapping[str, str] | None = None
+) -> Saved[T]:
+    """Run one service with a validated form's input and commit it.
+
+    When a rule says no, roll back and show its message (`show_refusal`): the view renders
+    the form again with everything the user typed.
+    """
+    try:
+        result = change()
+    except DomainError as error:
+        show_refusal(form, error, aliases=aliases)
+        return Saved(False)
+    db.session.commit()
+    return Saved(True, result)
+
+
+def show_refusal(
+    form: FlaskForm, error: DomainError, *, aliases: Mapping[str, str] | None = None
+) -> None:
+    """Roll back, and put the rule's message next to the field it names, else at the top.
+
+    `aliases` maps a service's argument names to the form's field names where they differ.
+    """
+    db.session.rollback()
+    name = (aliases or {}).get(error.field or "", error.field)
+    if name and name in form:
+        field: Any = form[name]
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
