@@ -82,8 +82,8 @@ def _limits(reviewer_ids: set[int]) -> dict[int, int]:
 
 def _active_conflict_pairs(proposal_ids: set[int]) -> set[tuple[int, int]]:
     return {
-        tuple(row)
-        for row in db.session.execute(
+        (proposal_id, reviewer_id)
+        for proposal_id, reviewer_id in db.session.execute(
             select(ConflictOfInterest.proposal_id, ConflictOfInterest.reviewer_id).where(
                 ConflictOfInterest.proposal_id.in_(proposal_ids),
                 ConflictOfInterest.lifted_at.is_(None),
@@ -224,7 +224,9 @@ def assign_pairs(
     db.session.flush()
     if fresh:
         # A plan of thousands goes in as one executemany, not one ORM object per row.
-        db.session.execute(Assignment.__table__.insert(), fresh)
+        # SQLAlchemy types every mapped class's __table__ as a FromClause, which has no
+        # insert(); a class declared with __tablename__, like this one, maps a Table.
+        db.session.execute(Assignment.__table__.insert(), fresh)  # type: ignore[attr-defined]
     wanted = set(to_make)
     made = [
         assignment
@@ -380,8 +382,8 @@ def _load_call_state(call: Call) -> _CallState:
         )
     ]
     conflicted = {
-        tuple(row)
-        for row in db.session.execute(
+        (proposal_id, reviewer_id)
+        for proposal_id, reviewer_id in db.session.execute(
             select(ConflictOfInterest.proposal_id, ConflictOfInterest.reviewer_id)
             .join(Proposal, Proposal.id == ConflictOfInterest.proposal_id)
             .where(Proposal.call_id == call.id, ConflictOfInterest.lifted_at.is_(None))
@@ -434,9 +436,9 @@ def plan_automatic_assignment(
             need=max(k - len(fixed_by_proposal[proposal_id]), 0),
             language=language or "",
             kept_regions=tuple(
-                state.reviewers[r][3]
+                region
                 for r in fixed_by_proposal[proposal_id]
-                if r in state.reviewers and state.reviewers[r][3]
+                if r in state.reviewers and (region := state.reviewers[r][3])
             ),
         )
         for proposal_id, (_city, language, _country) in sorted(state.proposals.items())

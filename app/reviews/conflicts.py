@@ -304,8 +304,9 @@ def record_conflicts(*, call: Call, found: dict[tuple[int, int], tuple[str, str]
         }
         for (proposal_id, reviewer_id), why in sorted(found.items())
     ]
-    # One executemany (batched by the driver), not one ORM object per conflict.
-    db.session.execute(ConflictOfInterest.__table__.insert(), rows)
+    # One executemany (batched by the driver), not one ORM object per conflict. SQLAlchemy
+    # types __table__ as a FromClause, which has no insert(); this class's is a Table.
+    db.session.execute(ConflictOfInterest.__table__.insert(), rows)  # type: ignore[attr-defined]
     end_conflicted_assignments(pairs=list(found), reason=_("Conflict of interest found"))
     record_audit(
         actor_id=None,

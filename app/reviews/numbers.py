@@ -23,6 +23,7 @@ reviews dashboard can use it without importing upwards.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, case, cast, exists, func, select
@@ -98,7 +99,9 @@ def review_total(value: ColumnElement[float]) -> ColumnElement[float]:
     return 100.0 * func.sum(Criterion.weight * value) / func.nullif(func.sum(Criterion.weight), 0)
 
 
-def proposal_total(value, partition) -> ColumnElement[float]:
+def proposal_total(
+    value: ColumnElement[float], partition: ColumnElement[Any]
+) -> ColumnElement[float]:
     """A proposal's total on 0-100 over rows of (proposal, criterion, combined value) joined
     to Criterion: a window, so each row carries its proposal's total."""
     weighted = func.sum(Criterion.weight * value).over(partition_by=partition)

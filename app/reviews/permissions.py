@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from app.accounts.models import Role, User
 from app.reviews.models import Assignment
 from app.reviews.queries import reviewer_may_see_proposal
 
 
-def _has(user: User | None, role: Role) -> bool:
+def _has(user: User | None, role: Role) -> TypeGuard[User]:
     return bool(user is not None and user.is_authenticated and user.has_role(role))
 
 

@@ -167,7 +167,7 @@ def save_review(*, actor: User, assignment: Assignment, data: ReviewInput, submi
             )
 
     created = review is None
-    if created:
+    if review is None:
         review = Review(assignment=assignment, state=ReviewState.DRAFT)
         db.session.add(review)
     # Touching the row makes every save an UPDATE, so the version moves even when only
