@@ -6,13 +6,9 @@ Only the person who started a job sees it; everyone else gets 404, as if it did 
 from __future__ import annotations
 
 import mimetypes
-import unicodedata
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, send_file, url_for
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -136,27 +132,13 @@ def download(job_id: int):
     path = services.result_file(job)
     if path is None:
         abort(404)
-    name = job.result_name or path.name
-    response = Response(
-        _read_in_chunks(path),
-        mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream",
+    response = send_file(
+        path,
+        mimetype=mimetypes.guess_type(job.result_name or path.name)[0],
+        as_attachment=True,
+        download_name=job.result_name or path.name,
+        max_age=0,
+        conditional=False,
     )
-    response.headers.set("Content-Disposition", "attachment", **_filename_options(name))
-    response.headers["Content-Length"] = str(path.stat().st_size)
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def _read_in_chunks(path: Path, size: int = 64 * 1024) -> Iterator[bytes]:
-    # The file is opened only when the response is sent, and closed at its end.
-    with path.open("rb") as file:
-        while chunk := file.read(size):
-            yield chunk
-
-
-def _filename_options(name: str) -> dict[str, str]:
-    """filename= in ASCII, and filename*= (RFC 6266) when the name is not ASCII."""
-    if name.isascii():
-        return {"filename": name}
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return {"filename": ascii_name or "download", "filename*": f"UTF-8''{quote(name)}"}

@@ -115,11 +115,12 @@ def test_preparing_an_export_succeeds_and_its_progress_shows_while_it_runs(
     job = _job(job_id)
     assert job.state == JobState.SUCCEEDED, job.message
     status = client.get(_path("jobs.status", job_id=job_id)).get_json()
-    download = client.get(status["download_url"])
+    with client.get(status["download_url"]) as download:  # closing it closes send_file's file
+        data = download.data
     assert download.status_code == 200
     if export_format == "xlsx":
-        ranking, scores = openpyxl.load_workbook(io.BytesIO(download.data)).worksheets[:2]
+        ranking, scores = openpyxl.load_workbook(io.BytesIO(data)).worksheets[:2]
         # A header, then one row per city on the ranking, one per review on the scores.
         assert (ranking.max_row, scores.max_row) == (len(CITIES) + 1, reviews + 1)
     else:
-        assert len(download.data.decode("utf-8-sig").strip().splitlines()) == reviews + 1
+        assert len(data.decode("utf-8-sig").strip().splitlines()) == reviews + 1
