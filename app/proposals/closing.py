@@ -49,11 +49,11 @@ def closing_summary(call: Call, *, now: datetime | None = None) -> ClosingSummar
         # The same recipients as the messages, so the page says what the emails will do.
         cities=len(recipients_of(_cities_with_a_submitted_proposal(call))),
         administrators=len(active_administrators()),
-        drafts=db.session.scalar(
+        drafts=db.session.execute(
             select(func.count(Proposal.id)).where(
                 Proposal.call_id == call.id, Proposal.state == ProposalState.DRAFT
             )
-        ),
+        ).scalar_one(),
         early=call.opens_at < now < call.closes_at,
         scheduled_closes_at=call.closes_at,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -754,7 +755,8 @@ _SENTINEL_ID = 987_654_321
 def _url_around(endpoint: str, name: str) -> tuple[Markup, Markup]:
     """An endpoint's URL split around one integer argument, to build thousands of links
     by concatenation (url_for per row is a measurable share of a long list); escaped once."""
-    prefix, suffix = url_for(endpoint, **{name: _SENTINEL_ID}).split(str(_SENTINEL_ID))
+    values: dict[str, Any] = {name: _SENTINEL_ID}
+    prefix, suffix = url_for(endpoint, **values).split(str(_SENTINEL_ID))
     return Markup.escape(prefix), Markup.escape(suffix)
 
 
