@@ -221,7 +221,7 @@ def register_applicant(
         # Registered by a second request in the same instant: answer as for any existing one.
         _tell_account_exists(find_user_by_email(email))
         return None
-    record_audit(actor_id=user.id, action="user.registered", object_type="user", object_id=user.id)
+    record_audit(user, "user.registered", user)
     send_verification_email(user=user, next_url=next_url)
     return user
 
@@ -229,12 +229,7 @@ def register_applicant(
 def _tell_account_exists(user: User | None) -> None:
     if user is None:
         return
-    record_audit(
-        actor_id=None,
-        action="user.registration_for_existing_email",
-        object_type="user",
-        object_id=user.id,
-    )
+    record_audit(None, "user.registration_for_existing_email", user)
     _send(
         user,
         template="account_exists",
@@ -257,9 +252,7 @@ def verify_email(*, token: str) -> User:
     user = user_for_verification_link(token=token)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
-        record_audit(
-            actor_id=user.id, action="user.email_verified", object_type="user", object_id=user.id
-        )
+        record_audit(user, "user.email_verified", user)
     return user
 
 
@@ -303,24 +296,18 @@ def log_in(*, email: str, password: str) -> LoginOutcome:
     if user.password_hash is not None and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
-    record_audit(actor_id=user.id, action="user.logged_in", object_type="user", object_id=user.id)
+    record_audit(user, "user.logged_in", user)
     return LoginOutcome(LoginStatus.OK, user)
 
 
 def _record_failed_login(user: User | None, *, reason: str) -> None:
-    record_audit(
-        actor_id=None,
-        action="user.login_failed",
-        object_type="user",
-        object_id=user.id if user else None,
-        details={"reason": reason},
-    )
+    record_audit(None, "user.login_failed", user or ("user", None), {"reason": reason})
 
 
 def log_out(*, user: User) -> None:
     """Log out everywhere: every session and remember-me cookie of this user ends."""
     user.session_token = new_session_token()
-    record_audit(actor_id=user.id, action="user.logged_out", object_type="user", object_id=user.id)
+    record_audit(user, "user.logged_out", user)
 
 
 # --- passwords -----------------------------------------------------------------------------
@@ -331,12 +318,7 @@ def request_password_reset(*, email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    record_audit(
-        actor_id=None,
-        action="user.password_reset_requested",
-        object_type="user",
-        object_id=user.id,
-    )
+    record_audit(None, "user.password_reset_requested", user)
     _send_password_link(user, purpose=TokenPurpose.RESET_PASSWORD, template="password_reset")
 
 
@@ -364,7 +346,7 @@ def set_password_from_link(*, purpose: TokenPurpose, token: str, password: str) 
     action = (
         "user.invitation_accepted" if purpose == TokenPurpose.INVITATION else "user.password_reset"
     )
-    record_audit(actor_id=user.id, action=action, object_type="user", object_id=user.id)
+    record_audit(user, action, user)
     return user
 
 
@@ -380,9 +362,7 @@ def change_password(*, actor: User, user: User, current_password: str, new_passw
         )
     _check_new_password(new_password, email=user.email, field="new_password")
     _set_password(user, new_password)
-    record_audit(
-        actor_id=actor.id, action="user.password_changed", object_type="user", object_id=user.id
-    )
+    record_audit(actor, "user.password_changed", user)
 
 
 def _invalid_link() -> DomainError:
@@ -425,13 +405,7 @@ def update_profile(*, actor: User, user: User, name: str, locale: str, timezone:
         return
     for field, value in changes.items():
         setattr(user, field, value)
-    record_audit(
-        actor_id=actor.id,
-        action="user.profile_updated",
-        object_type="user",
-        object_id=user.id,
-        details={"changed": sorted(changes)},
-    )
+    record_audit(actor, "user.profile_updated", user, details={"changed": sorted(changes)})
 
 
 # --- administrators: people ------------------------------------------------------------------
@@ -490,11 +464,7 @@ def invite_reviewer(*, actor: User, name: str, email: str) -> InvitationOutcome:
         # New, or invited before and never came: a fresh link either way.
         _send_invitation(user, actor=actor)
         record_audit(
-            actor_id=actor.id,
-            action="user.reviewer_invited",
-            object_type="user",
-            object_id=user.id,
-            details={} if created else {"again": True},
+            actor, "user.reviewer_invited", user, details={} if created else {"again": True}
         )
         return InvitationOutcome(user, created=created)
     if user.has_role(Role.REVIEWER):
@@ -512,13 +482,7 @@ def invite_reviewer(*, actor: User, name: str, email: str) -> InvitationOutcome:
         inviter=actor.name,
         login_link=external_url("accounts.login"),
     )
-    record_audit(
-        actor_id=actor.id,
-        action="user.role_granted",
-        object_type="user",
-        object_id=user.id,
-        details={"role": Role.REVIEWER.value},
-    )
+    record_audit(actor, "user.role_granted", user, details={"role": Role.REVIEWER.value})
     return InvitationOutcome(user, created=False)
 
 
@@ -547,9 +511,7 @@ def deactivate_user(*, actor: User, user: User) -> None:
         raise NotAllowed(_("Only administrators can deactivate accounts."))
     user.active = False
     user.session_token = new_session_token()
-    record_audit(
-        actor_id=actor.id, action="user.deactivated", object_type="user", object_id=user.id
-    )
+    record_audit(actor, "user.deactivated", user)
 
 
 def reactivate_user(*, actor: User, user: User) -> None:
@@ -558,9 +520,7 @@ def reactivate_user(*, actor: User, user: User) -> None:
             raise DomainError(_("This account is already active."), code="already_active")
         raise NotAllowed(_("Only administrators can reactivate accounts."))
     user.active = True
-    record_audit(
-        actor_id=actor.id, action="user.reactivated", object_type="user", object_id=user.id
-    )
+    record_audit(actor, "user.reactivated", user)
 
 
 # --- the command line ----------------------------------------------------------------------
@@ -574,10 +534,9 @@ def grant_administrator(*, email: str) -> User | None:
     if not user.has_role(Role.ADMINISTRATOR):
         user.roles.append(UserRole(role=Role.ADMINISTRATOR))
         record_audit(
-            actor_id=None,
-            action="user.role_granted",
-            object_type="user",
-            object_id=user.id,
+            None,
+            "user.role_granted",
+            user,
             details={"role": Role.ADMINISTRATOR.value, "by": "command line"},
         )
     return user
@@ -599,11 +558,5 @@ def create_administrator(*, email: str, name: str, password: str) -> User:
     )
     db.session.add(user)
     db.session.flush()
-    record_audit(
-        actor_id=None,
-        action="user.administrator_created",
-        object_type="user",
-        object_id=user.id,
-        details={"by": "command line"},
-    )
+    record_audit(None, "user.administrator_created", user, details={"by": "command line"})
     return user

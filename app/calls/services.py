@@ -235,13 +235,7 @@ def _changed_values(obj: object, changes: dict[str, Any]) -> dict[str, list[Any]
 
 
 def _audit_call(actor: User | None, call: Call, action: str, **details: Any) -> None:
-    record_audit(
-        actor_id=actor.id if actor else None,
-        action=action,
-        object_type="call",
-        object_id=call.id,
-        details=details,
-    )
+    record_audit(actor, action, call, details=details)
 
 
 def _save_part(actor: User, call: Call, action: str, **details: Any) -> None:

@@ -180,10 +180,9 @@ def start_bulk_message(
         },
     )
     record_audit(
-        actor_id=actor.id,
-        action="notification.bulk_started",
-        object_type="job",
-        object_id=job.id,
+        actor,
+        "notification.bulk_started",
+        job,
         details={
             "call_id": call.id,
             "group": str(group),

@@ -249,13 +249,7 @@ def resend_notification(*, actor: Person, notification: Notification) -> Notific
     notification.next_attempt_at = utcnow()
     notification.dispatched_at = None
     db.session.flush()
-    record_audit(
-        actor_id=actor.id,
-        action="notification.resent",
-        object_type="notification",
-        object_id=notification.id,
-        details=previous,
-    )
+    record_audit(actor, "notification.resent", notification, details=previous)
     enqueue_after_commit(DELIVER_TASK, notification_id=notification.id)
     return notification
 
@@ -271,10 +265,6 @@ def cancel_notification(*, actor: Person, notification: Notification) -> Notific
     notification.status = NotificationStatus.CANCELLED
     db.session.flush()
     record_audit(
-        actor_id=actor.id,
-        action="notification.cancelled",
-        object_type="notification",
-        object_id=notification.id,
-        details={"attempts": notification.attempts},
+        actor, "notification.cancelled", notification, details={"attempts": notification.attempts}
     )
     return notification

@@ -618,13 +618,7 @@ def mark_under_review(*, actor: User | None, proposal_ids: Collection[int]) -> l
             execution_options={"synchronize_session": "fetch"},
         )
     for proposal_id, state in sorted(starting):
-        record_audit(
-            actor_id=actor.id if actor else None,
-            action=UNDER_REVIEW_ACTION,
-            object_type="proposal",
-            object_id=proposal_id,
-            details={"from": state.value},
-        )
+        record_audit(actor, UNDER_REVIEW_ACTION, ("proposal", proposal_id), {"from": state.value})
     db.session.flush()
     return sorted(pid for pid, _state in starting)
 
@@ -762,13 +756,7 @@ def _ensure_writable(actor: User, proposal: Proposal) -> None:
 
 
 def _audit(actor: User | None, proposal: Proposal, action: str, **details: Any) -> None:
-    record_audit(
-        actor_id=actor.id if actor else None,
-        action=action,
-        object_type="proposal",
-        object_id=proposal.id,
-        details=details,
-    )
+    record_audit(actor, action, proposal, details=details)
 
 
 def _notify_owner(proposal: Proposal, *, template: str, dedup_key: str, context_builder) -> None:

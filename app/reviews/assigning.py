@@ -240,11 +240,7 @@ def assign_pairs(
         if (assignment.proposal_id, assignment.reviewer_id) in wanted
     ]
     record_audit(
-        actor_id=actor.id if actor else None,
-        action=f"assignments.{source}",
-        object_type="call",
-        object_id=call.id,
-        details={"pairs": [list(pair) for pair in to_make]},
+        actor, f"assignments.{source}", call, details={"pairs": [list(pair) for pair in to_make]}
     )
     _queue_assigned_emails(call=call, assignments=to_make, reviewers=reviewers, at=now)
     # A proposal is under review from its first assignment (the proposals lifecycle).
@@ -268,13 +264,7 @@ def remove_assignment(*, actor: User, assignment: Assignment) -> None:
         assignment.state = AssignmentState.DECLINED
         assignment.declined_reason = _("Removed by an administrator")
     db.session.flush()
-    record_audit(
-        actor_id=actor.id,
-        action="assignment.removed",
-        object_type="assignment",
-        object_id=assignment.id,
-        details=details,
-    )
+    record_audit(actor, "assignment.removed", assignment, details=details)
 
 
 # ---------------------------------------------------------------------------------------
@@ -581,10 +571,9 @@ def apply_automatic_assignment(
             code="plan_outdated",
         )
     record_audit(
-        actor_id=actor.id if actor else None,
-        action="assignments.plan_applied",
-        object_type="call",
-        object_id=call.id,
+        actor,
+        "assignments.plan_applied",
+        call,
         details={
             "added": len(made),
             "removed": len(removal_rows),

@@ -308,13 +308,7 @@ def record_conflicts(*, call: Call, found: dict[tuple[int, int], tuple[str, str]
     # types __table__ as a FromClause, which has no insert(); this class's is a Table.
     db.session.execute(ConflictOfInterest.__table__.insert(), rows)  # type: ignore[attr-defined]
     end_conflicted_assignments(pairs=list(found), reason=_("Conflict of interest found"))
-    record_audit(
-        actor_id=None,
-        action="conflicts.detected",
-        object_type="call",
-        object_id=call.id,
-        details={"count": len(found)},
-    )
+    record_audit(None, "conflicts.detected", call, details={"count": len(found)})
     return len(found)
 
 
@@ -407,10 +401,9 @@ def _record_conflict(
     db.session.flush()
     end_conflicted_assignments(pairs=[(proposal.id, reviewer.id)], reason=reason)
     record_audit(
-        actor_id=actor.id,
-        action=f"conflict.{source.value}",
-        object_type="proposal",
-        object_id=proposal.id,
+        actor,
+        f"conflict.{source.value}",
+        proposal,
         details={"reviewer_id": reviewer.id, "reason": reason},
     )
     return conflict
@@ -452,10 +445,9 @@ def lift_conflict(*, actor: User, conflict: ConflictOfInterest) -> ConflictOfInt
     conflict.lifted_at = utcnow()
     db.session.flush()
     record_audit(
-        actor_id=actor.id,
-        action="conflict.lifted",
-        object_type="proposal",
-        object_id=conflict.proposal_id,
+        actor,
+        "conflict.lifted",
+        ("proposal", conflict.proposal_id),
         details={"reviewer_id": conflict.reviewer_id, "conflict_id": conflict.id},
     )
     return conflict

@@ -135,10 +135,9 @@ def update_reviewer_profile(
         setattr(profile, name, value)
     db.session.flush()
     record_audit(
-        actor_id=actor.id,
-        action="reviewer_profile.updated",
-        object_type="user",
-        object_id=reviewer.id,
+        actor,
+        "reviewer_profile.updated",
+        reviewer,
         details={k: v for k, v in values.items() if k != "expertise"},
     )
     for call in db.session.scalars(select(Call).where(Call.state.in_(REVIEWING_CALL_STATES))):

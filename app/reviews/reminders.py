@@ -155,10 +155,9 @@ def remind_reviewer(
         call_id=call.id,
     )
     record_audit(
-        actor_id=actor.id,
-        action="reviewer.reminded",
-        object_type="user",
-        object_id=reviewer.id,
+        actor,
+        "reviewer.reminded",
+        reviewer,
         details={"call_id": call.id, "queued": queued is not None},
     )
     return queued is not None

@@ -209,16 +209,13 @@ def save_review(*, actor: User, assignment: Assignment, data: ReviewInput, submi
             code="review_changed",
         ) from None
     record_audit(
-        actor_id=actor.id,
-        action=(
-            "review.submitted"
-            if first_submission
-            else "review.updated"
-            if submitting
-            else "review.draft_saved"
-        ),
-        object_type="review",
-        object_id=review.id,
+        actor,
+        "review.submitted"
+        if first_submission
+        else "review.updated"
+        if submitting
+        else "review.draft_saved",
+        review,
         details={"assignment_id": assignment.id, "version": review.version},
     )
     return review
@@ -265,13 +262,7 @@ def decline_assignment(*, actor: User, assignment: Assignment, reason: str) -> A
     assignment.state = AssignmentState.DECLINED
     assignment.declined_reason = reason
     db.session.flush()
-    record_audit(
-        actor_id=actor.id,
-        action="assignment.declined",
-        object_type="assignment",
-        object_id=assignment.id,
-        details={"reason": reason},
-    )
+    record_audit(actor, "assignment.declined", assignment, details={"reason": reason})
     return assignment
 
 

@@ -274,13 +274,7 @@ def request_compilation(
     details = {"job_id": job.id, "call_id": call.id, "parameters": parameters.as_dict()}
     if again_of is not None:
         details["again_of"] = again_of
-    record_audit(
-        actor_id=actor.id,
-        action="shortlist.compile_requested",
-        object_type="shortlist",
-        object_id=shortlist.id,
-        details=details,
-    )
+    record_audit(actor, "shortlist.compile_requested", shortlist, details=details)
     return shortlist
 
 
@@ -351,13 +345,11 @@ def compile_shortlist(*, job: Job, progress: Progress | None = None) -> Shortlis
         "solver_seconds": round(solution.seconds, 4),
         "problems": [problem.code for problem in solution.problems],
     }
-    record_audit(
-        actor_id=shortlist.compiled_by_id,
-        action="shortlist.compiled" if solution.feasible else "shortlist.compile_failed",
-        object_type="shortlist",
-        object_id=shortlist.id,
-        details=details,
+    compiled_by = (
+        db.session.get(User, shortlist.compiled_by_id) if shortlist.compiled_by_id else None
     )
+    action = "shortlist.compiled" if solution.feasible else "shortlist.compile_failed"
+    record_audit(compiled_by, action, shortlist, details=details)
     if solution.feasible:
         finish_job(
             job,
@@ -528,10 +520,9 @@ def adjust_entry(
     shortlist.state = ShortlistState.ADJUSTED
     db.session.flush()
     record_audit(
-        actor_id=actor.id,
-        action="shortlist.entry_included" if include else "shortlist.entry_excluded",
-        object_type="shortlist",
-        object_id=shortlist.id,
+        actor,
+        "shortlist.entry_included" if include else "shortlist.entry_excluded",
+        shortlist,
         details={"entry_id": entry.id, "proposal_id": entry.proposal_id, "reason": reason},
     )
     return entry
@@ -811,10 +802,9 @@ def publish_shortlist(
         for message in messages
     )
     record_audit(
-        actor_id=actor.id,
-        action="shortlist.published",
-        object_type="shortlist",
-        object_id=shortlist.id,
+        actor,
+        "shortlist.published",
+        shortlist,
         details={
             "call_id": call.id,
             "shortlisted": sum(m.included for m in messages),
@@ -859,11 +849,7 @@ def start_export(
         },
     )
     record_audit(
-        actor_id=actor.id,
-        action="call.export_requested",
-        object_type="call",
-        object_id=call.id,
-        details={"job_id": job.id, "format": chosen.name},
+        actor, "call.export_requested", call, details={"job_id": job.id, "format": chosen.name}
     )
     return job
 

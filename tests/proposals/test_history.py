@@ -25,25 +25,13 @@ def test_the_history_tells_what_happened_in_sentences(client, call, city):
     reviewer = make_reviewer(name="Rui Reviewer")
     db.session.flush()
     record_audit(
-        actor_id=reviewer.id,
-        action="conflict.declared",
-        object_type="proposal",
-        object_id=proposal.id,
+        reviewer,
+        "conflict.declared",
+        proposal,
         details={"reviewer_id": reviewer.id, "reason": "I advised the city last year"},
     )
-    record_audit(
-        actor_id=city.id,
-        action="proposal.section_saved",
-        object_type="proposal",
-        object_id=proposal.id,
-        details={"section": "venue"},
-    )
-    record_audit(
-        actor_id=None,
-        action="proposal.something_new",
-        object_type="proposal",
-        object_id=proposal.id,
-    )
+    record_audit(city, "proposal.section_saved", proposal, details={"section": "venue"})
+    record_audit(None, "proposal.something_new", proposal)
     services.withdraw_proposal(actor=city, proposal=proposal, reason="The venue fell through")
     admin = make_admin()
     db.session.commit()
