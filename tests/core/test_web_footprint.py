@@ -1,10 +1,10 @@
 """A web worker starts without the heavy libraries only background jobs need.
 
 Each gunicorn worker imports the whole app; the solvers' OR-Tools and numpy would add tens
-of MiB to every worker (docs/PERFORMANCE.md, web worker peak memory), so solvers and file writers import
-their libraries where they run. Flask-Migrate (and with it Alembic, 8 MiB of a worker's
-peak, which PostgreSQL's would take past its budget) is imported only when a migration runs
-(app/extensions.py).
+of MiB to every worker (docs/PERFORMANCE.md, web worker peak memory), so solvers and file
+writers import their libraries where they run. Flask-Migrate (and with it Alembic, 8 MiB of
+a worker's peak, which PostgreSQL's would take past its budget) is imported only when a
+migration runs (app/extensions.py).
 """
 
 from __future__ import annotations
