@@ -485,7 +485,7 @@ def add_criterion(
     max_length: int = 3000,
 ) -> Criterion:
     ensure_criteria_editable(call)
-    values = {
+    values: dict[str, Any] = {
         "name": name.strip(),
         "guidance": guidance,
         "rubric_low": rubric_low,

@@ -8,6 +8,7 @@ its window, so a second run records nothing new.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -113,7 +114,7 @@ def send_daily_digest(*, now: datetime | None = None) -> int:
     submissions = queries.submissions_between(start, end)
     if not submissions:
         return 0
-    calls = [
+    calls: list[dict[str, Any]] = [
         {
             "title": entry.title,
             "url": external_url("proposals.admin_list", call_id=entry.call_id),

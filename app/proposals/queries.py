@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -135,7 +136,7 @@ def audit_history(proposal_id: int) -> list[tuple[AuditEntry, str | None]]:
     return [(entry, name) for entry, name in rows]
 
 
-def user_names(user_ids: set[int | None]) -> dict[int, str]:
+def user_names(user_ids: Iterable[int | None]) -> dict[int, str]:
     ids = {user_id for user_id in user_ids if user_id is not None}
     if not ids:
         return {}
@@ -237,7 +238,7 @@ def submissions_between(start: datetime, end: datetime) -> list[CallSubmissions]
     return list(by_call.values())
 
 
-def draft_owners(call_id: int) -> list[Row]:
+def draft_owners(call_id: int) -> Sequence[Row]:
     """Each draft of a call with its owner (active accounts only)."""
     return db.session.execute(
         select(

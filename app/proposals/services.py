@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
@@ -291,7 +291,7 @@ def _partner_rows(partners: list[Partner]) -> list[dict[str, Any]]:
     ]
 
 
-def _clean_rows(rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _clean_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Rows as stored: blank rows dropped, every key present, text trimmed."""
     cleaned = []
     for row in rows:
@@ -322,7 +322,7 @@ class _RowView:
         self.__dict__.update(row)
 
 
-def _partner_errors(rows: list[Mapping[str, Any]]) -> dict[str, str]:
+def _partner_errors(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     errors = {}
     if len(rows) > sections.MAX_PARTNERS:
         errors["partners"] = _(
@@ -335,7 +335,7 @@ def _partner_errors(rows: list[Mapping[str, Any]]) -> dict[str, str]:
     return errors
 
 
-def _replace_partners(proposal: Proposal, rows: list[Mapping[str, Any]]) -> None:
+def _replace_partners(proposal: Proposal, rows: Sequence[Mapping[str, Any]]) -> None:
     """Update partners in place by position, so their ids stay stable."""
     cleaned = _clean_rows(rows)
     existing = list(proposal.partners)
@@ -761,7 +761,7 @@ def _audit(actor: User | None, proposal: Proposal, action: str, **details: Any) 
 
 def _notify_owner(proposal: Proposal, *, template: str, dedup_key: str, context_builder) -> None:
     """Queue a message to the city account, its text built in the city's own language."""
-    owner = db.session.get(User, proposal.owner_id)
+    owner = db.session.get_one(User, proposal.owner_id)
     locale = owner.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         context = {

@@ -58,7 +58,8 @@ def upload_root() -> Path:
 
 def read_at_most(stream: BinaryIO, limit: int) -> bytes | None:
     """The whole stream, or None as soon as it proves longer than `limit` bytes."""
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         chunk = stream.read(READ_CHUNK)
         if not chunk:

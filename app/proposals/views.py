@@ -521,7 +521,7 @@ def withdraw(proposal_id: int):
 @login_required
 def upload_attachment(proposal_id: int):
     proposal = _own_proposal(proposal_id, lock=True)
-    section = sections.get_section("attachments")
+    section = _section_or_404("attachments")
     form = UploadForm()
     if not form.validate():
         return _render_section(proposal, section, None, status=422, upload_form=form)
@@ -691,7 +691,10 @@ def request_clarification(proposal_id: int):
             db.session.commit()
             flash(_("Your question is sent to the city."), "success")
             return redirect(url_for("proposals.admin_detail", proposal_id=proposal_id))
-    return _render_admin_detail(queries.proposal_for_admin(proposal_id), form, status=422)
+    proposal = queries.proposal_for_admin(proposal_id)
+    if proposal is None:
+        abort(404)
+    return _render_admin_detail(proposal, form, status=422)
 
 
 @bp.get("/admin/calls")
