@@ -64,15 +64,6 @@ TRANSITION_LABELS = {
 }
 
 
-def attach_domain_error(form: FlaskForm, error: DomainError, aliases: dict | None = None) -> bool:
-    """Show a service's refusal next to the field it names. False when no field fits."""
-    name = (aliases or {}).get(error.field, error.field)
-    if name and name in form:
-        form[name].errors = [*form[name].errors, error.message]
-        return True
-    return False
-
-
 class AtLeastOne:
     """Like DataRequired for a group of checkboxes, without marking each box `required`
     (which would tell assistive technology that every box must be ticked)."""

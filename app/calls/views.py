@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from flask import (
@@ -30,17 +29,14 @@ from app.calls.forms import (
     CallForm,
     CriterionForm,
     EligibilityQuestionForm,
-    attach_domain_error,
 )
 from app.calls.markdown import render_markdown
 from app.calls.models import Call, Criterion, EligibilityQuestion
 from app.calls.page_cache import PageCache
 from app.calls.permissions import can_view_call
-from app.core.actions import apply_and_redirect
+from app.core.actions import apply_and_redirect, save_form
 from app.core.i18n import zone_named
 from app.db import utcnow
-from app.errors import DomainError
-from app.extensions import db
 
 bp = Blueprint("calls", __name__)
 bp.add_app_template_filter(render_markdown, "markdown")
@@ -83,19 +79,6 @@ def _offset() -> int:
 def _form_status() -> int:
     """A form shown again after a POST was refused (a successful POST redirects)."""
     return 400 if request.method == "POST" else 200
-
-
-def _save_form(form, change: Callable[[], object], *, aliases: dict | None = None) -> bool:
-    """Run one service with a validated form's input. False (input kept) when it refuses."""
-    try:
-        change()
-    except DomainError as error:
-        db.session.rollback()
-        if not attach_domain_error(form, error, aliases):
-            flash(error.message, "error")
-        return False
-    db.session.commit()
-    return True
 
 
 # --- the public page --------------------------------------------------------------------
@@ -143,7 +126,7 @@ def public_call(slug: str):
 
 
 def _public_pages() -> PageCache:
-    app = current_app._get_current_object()
+    app = current_app
     if "calls_public_pages" not in app.extensions:
         app.extensions["calls_public_pages"] = PageCache(
             app.config["PUBLIC_CALL_CACHE_SIZE"],
@@ -176,7 +159,7 @@ def admin_create():
     zone = _zone()
     form = CallForm(zone=zone, data=CallForm.initial_data(None, zone))
     created: list[Call] = []
-    if form.validate_on_submit() and _save_form(
+    if form.validate_on_submit() and save_form(
         form,
         lambda: created.append(services.create_call(actor=current_user, **form.settings())),
         aliases=CallForm.SERVICE_FIELDS,
@@ -192,7 +175,7 @@ def admin_edit(call_id: int):
     call = _call_or_404(call_id)
     zone = _zone()
     form = CallForm(zone=zone, data=CallForm.initial_data(call, zone))
-    if form.validate_on_submit() and _save_form(
+    if form.validate_on_submit() and save_form(
         form,
         lambda: services.update_call(actor=current_user, call=call, **form.settings()),
         aliases=CallForm.SERVICE_FIELDS,
@@ -246,7 +229,7 @@ def admin_criteria(call_id: int):
 def admin_criterion_new(call_id: int):
     call = _call_or_404(call_id)
     form = CriterionForm()
-    if form.validate_on_submit() and _save_form(
+    if form.validate_on_submit() and save_form(
         form, lambda: services.add_criterion(actor=current_user, call=call, **form.values())
     ):
         flash(_("The criterion was added."), "success")
@@ -266,7 +249,7 @@ def admin_criterion_edit(call_id: int, criterion_id: int):
     call = _call_or_404(call_id)
     criterion = _criterion_or_404(call, criterion_id)
     form = CriterionForm(data=CriterionForm.initial_data(criterion))
-    if form.validate_on_submit() and _save_form(
+    if form.validate_on_submit() and save_form(
         form,
         lambda: services.update_criterion(actor=current_user, criterion=criterion, **form.values()),
     ):
@@ -321,7 +304,7 @@ def admin_questions(call_id: int):
 def admin_question_new(call_id: int):
     call = _call_or_404(call_id)
     form = EligibilityQuestionForm()
-    if form.validate_on_submit() and _save_form(
+    if form.validate_on_submit() and save_form(
         form,
         lambda: services.add_eligibility_question(actor=current_user, call=call, **form.values()),
     ):
@@ -338,7 +321,7 @@ def admin_question_edit(call_id: int, question_id: int):
     call = _call_or_404(call_id)
     question = _question_or_404(call, question_id)
     form = EligibilityQuestionForm(data=EligibilityQuestionForm.initial_data(question))
-    if form.validate_on_submit() and _save_form(
+    if form.validate_on_submit() and save_form(
         form,
         lambda: services.update_eligibility_question(
             actor=current_user, question=question, **form.values()

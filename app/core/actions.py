@@ -70,14 +70,22 @@ def save_form(
 def show_refusal(
     form: FlaskForm, error: DomainError, *, aliases: Mapping[str, str] | None = None
 ) -> None:
-    """Roll back, and put the rule's message next to the field it names, else at the top.
+    """Roll back, and put the rule's message next to the field it names, else at the top."""
+    db.session.rollback()
+    if not attach_refusal(form, error, aliases=aliases):
+        flash(error.message, "error")
+
+
+def attach_refusal(
+    form: FlaskForm, error: DomainError, *, aliases: Mapping[str, str] | None = None
+) -> bool:
+    """Put the rule's message next to the field it names; False when no field fits.
 
     `aliases` maps a service's argument names to the form's field names where they differ.
     """
-    db.session.rollback()
     name = (aliases or {}).get(error.field or "", error.field)
-    if name and name in form:
-        field: Any = form[name]
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
+    if not name or name not in form:
+        return False
+    field: Any = form[name]
+    field.errors = [*field.errors, error.message]
+    return True

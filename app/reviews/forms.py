@@ -67,15 +67,6 @@ def split_list(text: str | None) -> list[str]:
     return [item.strip() for item in _SEPARATORS.split(text or "") if item.strip()]
 
 
-def attach_error(form: FlaskForm, error: DomainError) -> bool:
-    """Show a service's refusal beside the field it names. False when no field fits."""
-    if error.field and error.field in form:
-        field = form[error.field]
-        field.errors = [*field.errors, error.message]
-        return True
-    return False
-
-
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()

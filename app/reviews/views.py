@@ -15,7 +15,7 @@ from wtforms import SelectChoice
 from app.accounts.models import Role, User
 from app.accounts.permissions import role_required
 from app.calls.models import Call
-from app.core.actions import apply_and_redirect
+from app.core.actions import apply_and_redirect, attach_refusal, save_form
 from app.core.navigation import nav_entry
 from app.core.urls import safe_next_url
 from app.db import utcnow
@@ -36,7 +36,6 @@ from app.reviews.forms import (
     ReviewerProfileForm,
     SetConflictForm,
     WithdrawForm,
-    attach_error,
     make_review_form,
 )
 from app.reviews.models import Assignment, ConflictOfInterest
@@ -95,19 +94,6 @@ def _own_assignment_or_404(assignment_id: int) -> Assignment:
     return assignment
 
 
-def _save(form, change) -> bool:
-    """One service with a validated form's input; False (input kept) when it refuses."""
-    try:
-        change()
-    except DomainError as error:
-        db.session.rollback()
-        if not attach_error(form, error):
-            flash(error.message, "error")
-        return False
-    db.session.commit()
-    return True
-
-
 # --- reviewers --------------------------------------------------------------------------
 
 
@@ -126,7 +112,7 @@ def _profile_page(reviewer: User, *, admin: bool):
     form = ReviewerProfileForm()
     if request.method == "GET":
         form.fill_from(profiles.get_profile(reviewer))
-    elif form.validate_on_submit() and _save(
+    elif form.validate_on_submit() and save_form(
         form,
         lambda: profiles.update_reviewer_profile(
             actor=current_user, reviewer=reviewer, **form.values()
@@ -226,7 +212,7 @@ def review(assignment_id: int):
             confidence=form.confidence.data or None,
             version=int(form.version.data) if (form.version.data or "").isdigit() else None,
         )
-        if _save(
+        if save_form(
             form,
             lambda: reviewing.save_review(
                 actor=current_user, assignment=assignment, data=data, submit=submit
@@ -263,7 +249,7 @@ def withdraw(assignment_id: int):
             if form.kind.data == "conflict"
             else reviewing.decline_assignment
         )
-        if _save(
+        if save_form(
             form,
             lambda: service(actor=current_user, assignment=assignment, reason=form.reason.data),
         ):
@@ -352,7 +338,7 @@ def _preview_page(call: Call, *, replan_unstarted: bool, error: DomainError | No
             replan_unstarted,
         ),
     )
-    if error is not None and not attach_error(apply_form, error):
+    if error is not None and not attach_refusal(apply_form, error):
         flash(error.message, "error")
     return render_template(
         "reviews/auto_assign_preview.html",
@@ -412,7 +398,7 @@ def auto_assign_apply(call_id: int):
 def proposal_reviewers(proposal_id: int):
     proposal = _or_404(Proposal, proposal_id)
     form = ChooseReviewersForm()
-    if form.validate_on_submit() and _save(
+    if form.validate_on_submit() and save_form(
         form,
         lambda: assigning.assign_pairs(
             actor=current_user,
@@ -454,7 +440,7 @@ def reviewer_assignments(call_id: int, reviewer_id: int):
     call = _or_404(Call, call_id)
     reviewer = _or_404(User, reviewer_id)
     form = ChooseProposalsForm()
-    if form.validate_on_submit() and _save(
+    if form.validate_on_submit() and save_form(
         form,
         lambda: assigning.assign_pairs(
             actor=current_user,

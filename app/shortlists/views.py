@@ -25,6 +25,7 @@ from flask_login import current_user
 from app.accounts.models import Role
 from app.accounts.permissions import role_required
 from app.calls.models import Call
+from app.core.actions import show_refusal
 from app.errors import DomainError
 from app.extensions import db
 from app.proposals.continents import CONTINENT_LABELS
@@ -339,12 +340,8 @@ def publish(shortlist_id: int):
             changes_reason=form.changes_reason.data,
         )
     except DomainError as error:
-        db.session.rollback()
-        if error.field in form:
-            # Shown again with what was entered, the refusal on its field.
-            form[error.field].errors.append(error.message)
-        else:
-            flash(error.message, "error")
+        # Shown again with what was entered, the refusal on its field.
+        show_refusal(form, error)
         return _publish_page(call, shortlist, form, status=error.status_code)
     db.session.commit()
     flash(_("Decisions published; %(count)s emails are on their way.", count=count), "success")
