@@ -39,7 +39,7 @@ from app.accounts.services import LoginStatus
 from app.accounts.tokens import TokenPurpose
 from app.core.actions import apply_and_redirect, save_form, show_refusal
 from app.core.navigation import nav_entry, nav_items
-from app.core.urls import safe_next_url
+from app.core.urls import page_url_maker, safe_next_url
 from app.errors import DomainError
 from app.extensions import db, limiter
 
@@ -368,6 +368,7 @@ def admin_users():
         "accounts/admin_users.html",
         form=form,
         people=people,
+        page_url=page_url_maker("accounts.admin_users"),
         role_labels=ROLE_LABELS,
         can_deactivate=can_deactivate_user,
         can_reactivate=can_reactivate_user,

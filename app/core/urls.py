@@ -3,9 +3,11 @@ header), and safe `next=` redirects (only paths on this site, never another host
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, request, url_for
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -32,3 +34,9 @@ def safe_next_url(target: str | None) -> str | None:
     if not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def page_url_maker(endpoint: str) -> Callable[[int], str]:
+    """The address of another page of this list, its filters kept (the pager's links)."""
+    arguments: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page" and value}
+    return lambda page: url_for(endpoint, **arguments, page=page)

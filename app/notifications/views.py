@@ -22,7 +22,7 @@ from app.accounts.permissions import role_required
 from app.calls.models import Call
 from app.core.actions import apply_and_redirect
 from app.core.navigation import nav_entry
-from app.core.urls import safe_next_url
+from app.core.urls import page_url_maker, safe_next_url
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.notifications import bulk, queries
@@ -87,14 +87,13 @@ def outbox():
             call_id=form.call_id.data,
         )
     result = queries.outbox_page(filters, page=request.args.get("page", 1, type=int))
-    arguments = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
         "notifications/outbox.html",
         form=form,
         result=result,
         status_labels=STATUS_LABELS,
         message_kind=message_kind,
-        page_url=lambda page: url_for("notifications.outbox", **arguments, page=page),
+        page_url=page_url_maker("notifications.outbox"),
         here=request.full_path if request.query_string else request.path,
     )
 
