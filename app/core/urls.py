@@ -38,5 +38,7 @@ def safe_next_url(target: str | None) -> str | None:
 
 def page_url_maker(endpoint: str) -> Callable[[int], str]:
     """The address of another page of this list, its filters kept (the pager's links)."""
-    arguments: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page" and value}
+    arguments: dict[str, Any] = {
+        key: value for key, value in request.args.items() if key != "page" and value
+    }
     return lambda page: url_for(endpoint, **arguments, page=page)
