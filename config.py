@@ -79,11 +79,17 @@ class BaseConfig:
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    # The interface languages offered in the menu and for emails. Each one but the default
-    # needs its catalogue in app/translations/<code>/ (`make translations` compiles it), or
-    # its pages would be English marked as another language: add a language here together
-    # with its catalogue (tests/core/test_languages.py checks that each one has it).
-    LANGUAGES = {"en": "English", "fr": "Français"}
+    # The interface languages, each by its own name. One is offered (in the menu, for emails)
+    # only when its catalogue in app/translations/<code>/ is complete (app.core.i18n), so a
+    # half-translated language never shows; tests/core/test_languages.py fails on a missing
+    # string. README "Adding a language" says how.
+    LANGUAGES = {
+        "en": "English",
+        "fr": "Français",
+        "es": "Español",
+        "pt": "Português",
+        "ar": "العربية",
+    }
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -106,13 +106,13 @@ def timezone_choices(current: str | None = None) -> list[SelectChoice]:
 def _language_choices() -> list[SelectChoice]:
     return [
         SelectChoice(code, label, render_kw={"lang": code})
-        for code, label in current_app.config["LANGUAGES"].items()
+        for code, label in current_app.config["OFFERED_LANGUAGES"].items()
     ]
 
 
 def _current_language() -> str:
     locale = str(get_locale() or "")
-    return locale if locale in current_app.config["LANGUAGES"] else "en"
+    return locale if locale in current_app.config["OFFERED_LANGUAGES"] else "en"
 
 
 class EmailAddress:

@@ -112,7 +112,7 @@ def clean_email(email: str) -> str:
 
 
 def _check_locale(locale: str) -> None:
-    if locale not in current_app.config["LANGUAGES"]:
+    if locale not in current_app.config["OFFERED_LANGUAGES"]:
         raise DomainError(_("Choose a language from the list."), field="locale", code="locale")
 
 

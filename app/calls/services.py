@@ -30,7 +30,13 @@ MAX_ANSWER_LENGTH = 20_000
 # The languages a call may accept proposals in. Not the interface languages (config
 # LANGUAGES, one per translated catalogue): a city may write in Portuguese to organisers who
 # read it, whatever language the pages speak. Labels are each language's own name.
-PROPOSAL_LANGUAGES = {"en": "English", "fr": "Français", "es": "Español", "pt": "Português"}
+PROPOSAL_LANGUAGES = {
+    "en": "English",
+    "fr": "Français",
+    "es": "Español",
+    "pt": "Português",
+    "ar": "العربية",
+}
 
 # The settings an administrator may change with update_call (state has its own services).
 CALL_SETTINGS = frozenset(

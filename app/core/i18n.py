@@ -14,23 +14,44 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale, to_user_timezone
 from flask_login import current_user
 
+from app.core.translations import is_complete
 from app.extensions import babel
+
+LOCALE_COOKIE = "locale"
+
+
+def offered_languages(app: Flask) -> dict[str, str]:
+    """The languages of config LANGUAGES whose catalogue is complete, the default always:
+    a language half translated would show pages in two languages, so it is not offered."""
+    default = app.config["BABEL_DEFAULT_LOCALE"]
+    return {
+        code: name
+        for code, name in app.config["LANGUAGES"].items()
+        if code == default or is_complete(code)
+    }
+
+
+def text_direction(locale: str) -> str:
+    """ "rtl" for a language written right to left (Arabic), else "ltr"."""
+    return "rtl" if Locale.parse(locale).character_order == "right-to-left" else "ltr"
 
 
 def select_locale() -> str | None:
     if not has_request_context():
         # A command, a task or a service test: the default locale (emails force their own).
         return None
-    languages = current_app.config["LANGUAGES"]
+    languages = current_app.config["OFFERED_LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale:
         if current_user.locale in languages:
             return current_user.locale
         # A language the account chose that is no longer offered: English, as its emails
         # are, rather than a third language the browser happens to prefer.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = session.get("locale")
-    if chosen in languages:
-        return chosen
+    # A visitor's choice: in the session, and in a cookie that outlives it (a city official
+    # comes back days later to the form, on the same computer, not logged in yet).
+    for chosen in (session.get("locale"), request.cookies.get(LOCALE_COOKIE)):
+        if chosen in languages:
+            return chosen
     return request.accept_languages.best_match(list(languages))
 
 
@@ -237,9 +258,13 @@ def init_i18n(app: Flask) -> None:
         default_translation_directories=str(app.root_path + "/translations"),
     )
     register_date_filters(app)
+    app.config["OFFERED_LANGUAGES"] = offered_languages(app)
 
     @app.context_processor
     def inject_languages():
-        from flask_babel import get_locale
-
-        return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale())}
+        locale = str(get_locale())
+        return {
+            "languages": app.config["OFFERED_LANGUAGES"],
+            "current_locale": locale,
+            "text_direction": text_direction(locale),
+        }

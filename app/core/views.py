@@ -6,21 +6,33 @@ from flask import Blueprint, current_app, jsonify, redirect, request, session
 from flask_login import current_user
 
 from app.core.health import check_readiness
+from app.core.i18n import LOCALE_COOKIE
 from app.core.urls import safe_next_url
 from app.extensions import db
 
 bp = Blueprint("core", __name__)
 
+LOCALE_COOKIE_SECONDS = 365 * 24 * 3600
+
 
 @bp.post("/locale")
 def set_locale():
     locale = request.form.get("locale", "")
-    if locale in current_app.config["LANGUAGES"]:
+    response = redirect(safe_next_url(request.form.get("next")) or "/")
+    if locale in current_app.config["OFFERED_LANGUAGES"]:
         session["locale"] = locale
+        response.set_cookie(
+            LOCALE_COOKIE,
+            locale,
+            max_age=LOCALE_COOKIE_SECONDS,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
         if current_user.is_authenticated:
             current_user.locale = locale
             db.session.commit()
-    return redirect(safe_next_url(request.form.get("next")) or "/")
+    return response
 
 
 @bp.get("/healthz")

@@ -113,7 +113,7 @@ def _message_locale(message: OutboxMessage, recipient_locales: dict[int, str | N
         wanted = recipient_locales.get(message.recipient_id)
     else:
         wanted = message.locale
-    if wanted is not None and wanted in current_app.config["LANGUAGES"]:
+    if wanted is not None and wanted in current_app.config["OFFERED_LANGUAGES"]:
         return wanted
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

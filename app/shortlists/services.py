@@ -659,7 +659,7 @@ def _proposal_link() -> str:
 def decision_messages(shortlist: Shortlist, *, include_comments: bool) -> list[DecisionMessage]:
     """One message per city with a proposal in the shortlist, in the city's language."""
     call = db.session.get_one(Call, shortlist.call_id)
-    languages = current_app.config["LANGUAGES"]
+    languages = current_app.config["OFFERED_LANGUAGES"]
     default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     comments = queries.shareable_comments(call.id) if include_comments else {}
     link = _proposal_link()
