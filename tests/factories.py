@@ -69,14 +69,16 @@ def make_call(
     opens_at: datetime | None = None,
     closes_at: datetime | None = None,
     slug: str | None = None,
+    title: str = "Dialogue Café — Call for Interest to Cities",
+    description: str = "Host a **Dialogue Café** in your city.",
     **settings: Any,
 ) -> Call:
     now = utcnow()
     call = create_call(
         actor=None,
         slug=slug or f"call-{next(_counter)}",
-        title="Dialogue Café — Call for Interest to Cities",
-        description="Host a **Dialogue Café** in your city.",
+        title=title,
+        description=description,
         opens_at=opens_at or now - timedelta(days=10),
         closes_at=closes_at or now + timedelta(days=20),
         **settings,

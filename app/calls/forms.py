@@ -31,7 +31,14 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.calls.models import Call, CallState, Criterion, EligibilityQuestion, ScoreVisibility
+from app.calls.models import (
+    Call,
+    CallState,
+    Criterion,
+    EligibilityQuestion,
+    ScoreVisibility,
+    TranslatableMixin,
+)
 from app.calls.services import (
     MAX_ANSWER_LENGTH,
     PROPOSAL_LANGUAGES,
@@ -40,7 +47,15 @@ from app.calls.services import (
     local_to_utc,
     utc_to_local,
 )
+from app.calls.texts import (
+    DEFAULT_LIMIT,
+    FIELD_LABELS,
+    FIELD_LIMITS,
+    ONE_LINE_FIELDS,
+    translation,
+)
 from app.core.forms import FlaskForm
+from app.core.i18n import text_direction
 from app.errors import DomainError
 
 MEBIBYTE = 1024 * 1024
@@ -123,8 +138,12 @@ class CallForm(FlaskForm):
         _l("Review deadline"), format=LOCAL_FORMAT, validators=[Optional()]
     )
     languages = MultiCheckboxField(
-        _l("Languages proposals may be written in"),
+        _l("Languages of the call: its texts are written, and proposals may be written, in each"),
         validators=[AtLeastOne(_l("Choose at least one language."))],
+    )
+    main_language = SelectField(
+        _l("Main language: the one the call's texts are written in first"),
+        validate_choice=False,
     )
     max_attachment_mb = DecimalField(
         _l("Size limit per file (MB)"),
@@ -178,13 +197,18 @@ class CallForm(FlaskForm):
             SelectChoice(code, label, render_kw={"lang": code})
             for code, label in PROPOSAL_LANGUAGES.items()
         ]
+        self.main_language.choices = [
+            SelectChoice(code, label, render_kw={"lang": code})
+            for code, label in PROPOSAL_LANGUAGES.items()
+        ]
         self.instants: dict[str, datetime | None] = {}
 
     @classmethod
     def initial_data(cls, call: Call | None, zone: str) -> dict[str, Any]:
         """What the form shows before the first POST: the call's values in the user's zone."""
         if call is None:
-            return {"languages": [current_app.config["BABEL_DEFAULT_LOCALE"]]}
+            default = current_app.config["BABEL_DEFAULT_LOCALE"]
+            return {"languages": [default], "main_language": default}
         return {
             "title": call.title,
             "slug": call.slug,
@@ -196,6 +220,7 @@ class CallForm(FlaskForm):
             else None,
             "grace_minutes": call.grace_minutes,
             "languages": list(call.languages),
+            "main_language": call.languages[0],
             "max_attachment_mb": _megabytes(call.max_attachment_bytes),
             "max_attachments_total_mb": _megabytes(call.max_attachments_total_bytes),
             "max_attachments": call.max_attachments,
@@ -219,6 +244,12 @@ class CallForm(FlaskForm):
             except DomainError as error:
                 self[name].errors = [*self[name].errors, error.message]
                 valid = False
+        if self.languages.data and self.main_language.data not in self.languages.data:
+            self.main_language.errors = [
+                *self.main_language.errors,
+                str(_l("Tick the main language among the languages of the call.")),
+            ]
+            valid = False
         opens_at, closes_at = self.instants.get("opens_at"), self.instants.get("closes_at")
         if opens_at and closes_at and closes_at <= opens_at:
             self.closes_at.errors = [
@@ -248,7 +279,7 @@ class CallForm(FlaskForm):
             "closes_at": self.instants["closes_at"],
             "review_deadline": self.instants["review_deadline"],
             "grace_minutes": self.grace_minutes.data,
-            "languages": list(self.languages.data),
+            "languages": self.ordered_languages(),
             "max_attachment_bytes": int(self.max_attachment_mb.data * MEBIBYTE),
             "max_attachments_total_bytes": int(self.max_attachments_total_mb.data * MEBIBYTE),
             "max_attachments": self.max_attachments.data,
@@ -259,6 +290,11 @@ class CallForm(FlaskForm):
             "conflict_same_city": self.conflict_same_city.data,
             "reviews_per_proposal": self.reviews_per_proposal.data,
         }
+
+    def ordered_languages(self) -> list[str]:
+        """The main language first: the call's texts are written in it first."""
+        main = self.main_language.data
+        return [main, *(code for code in self.languages.data if code != main)]
 
 
 class CriterionForm(FlaskForm):
@@ -364,3 +400,46 @@ class EligibilityQuestionForm(FlaskForm):
             "qualifying_answer": self.qualifying_answer.data == "yes",
             "explanation": (self.explanation.data or "").strip(),
         }
+
+
+def translation_field_name(field: str, locale: str) -> str:
+    return f"{field}__{locale}"
+
+
+class TranslationsForm(FlaskForm):
+    """One call text's values in the call's other languages, a field per (text, language).
+
+    Built per object by `make_translations_form`, as the city's section forms are.
+    """
+
+    texts: tuple[tuple[str, str], ...] = ()  # (field, locale), in the page's order
+
+    def values(self) -> dict[str, dict[str, str]]:
+        """locale -> field -> text, for services.save_translations."""
+        values: dict[str, dict[str, str]] = {}
+        for field, locale in self.texts:
+            data = self[translation_field_name(field, locale)].data or ""
+            values.setdefault(locale, {})[field] = data.strip()
+        return values
+
+
+def make_translations_form(fields: tuple[str, ...], locales: list[str]) -> type[TranslationsForm]:
+    attributes: dict[str, Any] = {"texts": tuple((f, loc) for f in fields for loc in locales)}
+    for field in fields:
+        limit = FIELD_LIMITS.get(field, DEFAULT_LIMIT)
+        kind = StringField if field in ONE_LINE_FIELDS else TextAreaField
+        for locale in locales:
+            attributes[translation_field_name(field, locale)] = kind(
+                f"{FIELD_LABELS[field]} ({PROPOSAL_LANGUAGES.get(locale, locale)})",
+                validators=[Optional(), Length(max=limit)],
+                render_kw={"lang": locale, "dir": text_direction(locale)},
+            )
+    return type("TranslationsForm", (TranslationsForm,), attributes)
+
+
+def translations_form_data(obj: TranslatableMixin, locales: list[str]) -> dict[str, str]:
+    return {
+        translation_field_name(field, locale): translation(obj, field, locale)
+        for field in obj.TRANSLATABLE_FIELDS
+        for locale in locales
+    }

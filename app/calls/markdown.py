@@ -59,12 +59,13 @@ def _render(text: str) -> str:
     return sanitise_html(html)
 
 
-def render_markdown(text: str | None) -> Markup:
-    """Safe HTML for a Markdown text; the same text is rendered once per process.
+def render_markdown(text: object | None) -> Markup:
+    """Safe HTML for a Markdown text (a string, or a call text in a language); the same text
+    is rendered once per process.
 
     Cached by content, so the public call page does no Markdown work per request and an
     edited description is simply a new key.
     """
     if not text:
         return Markup("")
-    return Markup(_render(text))  # noqa: S704 - sanitised by nh3 just above
+    return Markup(_render(str(text)))  # noqa: S704 - sanitised by nh3 just above

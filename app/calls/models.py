@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
+from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, TimestampMixin, enum_column
@@ -28,7 +29,23 @@ class ScoreVisibility(enum.StrEnum):
     ALWAYS = "always"
 
 
-class Call(TimestampMixin, Base):
+class TranslatableMixin:
+    """Texts an organiser writes, with a value per language of the call.
+
+    The columns named in TRANSLATABLE_FIELDS hold the call's main language (its first);
+    `translations` holds the others, locale -> field -> text. A text a call defines later is
+    one more column and one more entry in its model's TRANSLATABLE_FIELDS (app/calls/texts.py
+    reads, checks and shows them).
+    """
+
+    TRANSLATABLE_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
+
+
+class Call(TranslatableMixin, TimestampMixin, Base):
     __tablename__ = "calls"
     __table_args__ = (
         CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
@@ -38,6 +55,8 @@ class Call(TimestampMixin, Base):
             "max_attachments_total_bytes >= max_attachment_bytes", name="total_limit_covers_file"
         ),
     )
+
+    TRANSLATABLE_FIELDS = ("title", "description")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -78,8 +97,9 @@ class Call(TimestampMixin, Base):
         return f"<Call {self.slug}>"
 
 
-class EligibilityQuestion(Base):
+class EligibilityQuestion(TranslatableMixin, Base):
     __tablename__ = "eligibility_questions"
+    TRANSLATABLE_FIELDS = ("text", "explanation")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
@@ -92,7 +112,7 @@ class EligibilityQuestion(Base):
     call: Mapped[Call] = relationship(back_populates="eligibility_questions")
 
 
-class Criterion(Base):
+class Criterion(TranslatableMixin, Base):
     __tablename__ = "criteria"
     __table_args__ = (
         CheckConstraint("scale_max > scale_min", name="scale_ordered"),
@@ -103,6 +123,8 @@ class Criterion(Base):
         # The target of scores' composite key, which keeps every score inside its scale.
         UniqueConstraint("id", "scale_min", "scale_max", name="uq_criteria_id_scale"),
     )
+
+    TRANSLATABLE_FIELDS = ("name", "guidance", "rubric_low", "rubric_middle", "rubric_high")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)

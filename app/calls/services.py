@@ -14,9 +14,30 @@ from sqlalchemy import exists, select
 
 from app.accounts.models import User
 from app.audit.services import record_audit
-from app.calls.defaults import DEFAULT_CRITERIA
-from app.calls.models import Call, CallState, Criterion, EligibilityQuestion, ScoreVisibility
+from app.calls.defaults import DEFAULT_CRITERIA, DefaultCriterion, default_texts
+from app.calls.models import (
+    Call,
+    CallState,
+    Criterion,
+    EligibilityQuestion,
+    ScoreVisibility,
+    TranslatableMixin,
+)
 from app.calls.signals import criteria_frozen, criterion_removing, criterion_rescaling
+from app.calls.texts import (
+    DEFAULT_LIMIT,
+    FIELD_LIMITS,
+    call_of,
+    cleaned_translations,
+    describe_missing,
+    language_name,
+    main_language,
+    missing_texts,
+    missing_translations,
+    part_label,
+    translatable_parts,
+    translation,
+)
 from app.core.i18n import zone_named
 from app.db import utcnow
 from app.errors import DeadlinePassed, DomainError
@@ -205,22 +226,26 @@ def create_call(
         **settings,
     )
     call.criteria = [
-        Criterion(
-            key=default.key,
-            name=default.name,
-            guidance=default.guidance,
-            rubric_low=default.rubric_low,
-            rubric_middle=default.rubric_middle,
-            rubric_high=default.rubric_high,
-            weight=default.weight,
-            position=position,
-        )
+        _default_criterion(default, position, main_language(call))
         for position, default in enumerate(DEFAULT_CRITERIA)
     ]
     db.session.add(call)
     db.session.flush()
     _audit_call(actor, call, "call.created", slug=slug)
     return call
+
+
+def _default_criterion(default: DefaultCriterion, position: int, main: str) -> Criterion:
+    """A default criterion written in the call's main language, translated into the others
+    it may offer (the defaults exist in all of them)."""
+    columns, translations = default_texts(default, main)
+    return Criterion(
+        key=default.key,
+        weight=default.weight,
+        position=position,
+        translations=translations,
+        **columns,
+    )
 
 
 def _audit_value(value: Any) -> Any:
@@ -262,11 +287,99 @@ def update_call(*, actor: User, call: Call, **changes: Any) -> Call:
     changed = _changed_values(call, changes)
     if not changed:
         return call
+    languages: list[str] | None = changes.get("languages")
+    new_main = languages[0] if languages else None
+    switching = new_main is not None and new_main != main_language(call)
+    if new_main is not None and switching:
+        _ensure_written_in(call, new_main)
+    # The title and description typed in the form are in the main language until now.
     for name, value in changes.items():
-        setattr(call, name, value)
+        if name != "languages":
+            setattr(call, name, value)
+    if new_main is not None and switching:
+        _move_main_language(call, new_main)
+    if languages is not None:
+        # Translations of a language the call no longer offers are kept: ticking it again
+        # brings them back.
+        call.languages = list(languages)
     db.session.flush()
     _audit_call(actor, call, "call.updated", changed=changed)
     return call
+
+
+def _ensure_written_in(call: Call, new_main: str) -> None:
+    """A language becomes the main one once every text is written in it: otherwise a column
+    would be empty, or hold a text in a language it does not claim."""
+    missing = [item for obj in translatable_parts(call) for item in missing_texts(obj, [new_main])]
+    if missing:
+        raise DomainError(
+            _(
+                "%(language)s can become the main language once every text is written in it. "
+                "Missing: %(missing)s.",
+                language=language_name(new_main),
+                missing=describe_missing(missing),
+            ),
+            code="main_language_incomplete",
+            field="languages",
+        )
+
+
+def _move_main_language(call: Call, new_main: str) -> None:
+    """The columns take the new main language's texts; the old main's go to translations."""
+    old_main = main_language(call)
+    for obj in translatable_parts(call):
+        old = {field: getattr(obj, field) or "" for field in obj.TRANSLATABLE_FIELDS}
+        for field in obj.TRANSLATABLE_FIELDS:
+            if old[field].strip():
+                setattr(obj, field, translation(obj, field, new_main))
+        translations = cleaned_translations(obj, {old_main: old})
+        translations.pop(new_main, None)
+        obj.translations = translations
+
+
+# --- translations -----------------------------------------------------------------------
+
+
+def save_translations(
+    *, actor: User, obj: TranslatableMixin, values: dict[str, dict[str, str]]
+) -> TranslatableMixin:
+    """Write a call text's values in the call's other languages (locale -> field -> text).
+
+    The main language is edited on the object's own page; an emptied value is removed. The
+    criteria may be translated after they freeze: a translation says the same criterion.
+    """
+    call = call_of(obj)
+    main = main_language(call)
+    for locale, texts in values.items():
+        if locale == main or locale not in (call.languages or []):
+            raise DomainError(
+                _("This call does not offer that language."), code="invalid_translation_language"
+            )
+        for field, text in texts.items():
+            if field not in obj.TRANSLATABLE_FIELDS:
+                raise TypeError(f"{type(obj).__name__}.{field} is not a translatable text")
+            limit = FIELD_LIMITS.get(field, DEFAULT_LIMIT)
+            if len((text or "").strip()) > limit:
+                raise DomainError(
+                    _("Please shorten this to %(limit)s characters.", limit=limit),
+                    code="translation_too_long",
+                    field=f"{field}__{locale}",
+                )
+    translations = cleaned_translations(obj, values)
+    changed = {
+        locale: sorted(
+            field
+            for field in obj.TRANSLATABLE_FIELDS
+            if translation(obj, field, locale) != (translations.get(locale) or {}).get(field, "")
+        )
+        for locale in values
+    }
+    changed = {locale: fields for locale, fields in changed.items() if fields}
+    if not changed:
+        return obj
+    obj.translations = translations
+    _save_part(actor, call, "call.translations_saved", part=part_label(obj), changed=changed)
+    return obj
 
 
 # --- the deadline rule ------------------------------------------------------------------
@@ -339,6 +452,16 @@ def open_call(*, actor: User, call: Call, now: datetime | None = None) -> Call:
     if not call.criteria:
         raise DomainError(
             _("Add at least one criterion before opening the call."), code="no_criteria"
+        )
+    missing = missing_translations(call)
+    if missing:
+        raise DomainError(
+            _(
+                "Before the call opens, write each of its texts in every language it offers. "
+                "Missing: %(missing)s.",
+                missing=describe_missing(missing),
+            ),
+            code="translations_missing",
         )
     return _change_state(actor=actor, call=call, action="open")
 

@@ -29,17 +29,36 @@ from app.calls.forms import (
     CallForm,
     CriterionForm,
     EligibilityQuestionForm,
+    make_translations_form,
+    translation_field_name,
+    translations_form_data,
 )
 from app.calls.markdown import render_markdown
-from app.calls.models import Call, Criterion, EligibilityQuestion
+from app.calls.models import Call, Criterion, EligibilityQuestion, TranslatableMixin
 from app.calls.page_cache import PageCache
 from app.calls.permissions import can_view_call
+from app.calls.texts import (
+    FIELD_LABELS,
+    ONE_LINE_FIELDS,
+    main_language,
+    missing_translations,
+    other_languages,
+    part_label,
+    shows_fallback,
+    text_in,
+    translatable_parts,
+    value_in,
+)
 from app.core.actions import apply_and_redirect, save_form
-from app.core.i18n import zone_named
+from app.core.i18n import text_direction, zone_named
 from app.db import utcnow
 
 bp = Blueprint("calls", __name__)
 bp.add_app_template_filter(render_markdown, "markdown")
+# A call text for its reader: {{ criterion|in_language("name") }} (app/calls/texts.py).
+bp.add_app_template_filter(text_in, "in_language")
+bp.add_app_template_global(shows_fallback, "shows_language_fallback")
+bp.add_app_template_filter(text_direction, "direction")  # "rtl" for Arabic
 
 administrators_only = role_required(Role.ADMINISTRATOR)
 
@@ -187,6 +206,7 @@ def admin_edit(call_id: int):
         call=call,
         form=form,
         zone=zone,
+        missing_count=len(missing_translations(call)),
         call_states=CALL_STATE_LABELS,
         transitions=[
             (action, TRANSITION_LABELS[action]) for action in services.available_transitions(call)
@@ -359,3 +379,88 @@ def admin_question_remove(call_id: int, question_id: int):
         done=_("The question was removed."),
         back=url_for("calls.admin_questions", call_id=call.id),
     )
+
+
+# --- administrators: translations -------------------------------------------------------
+
+
+@bp.get("/admin/calls/<int:call_id>/translations")
+@administrators_only
+def admin_translations(call_id: int):
+    """Every text of the call in every language of the call, the missing ones marked."""
+    call = _call_or_404(call_id)
+    return render_template(
+        "calls/admin_translations.html",
+        call=call,
+        main=main_language(call),
+        locales=other_languages(call),
+        parts=[
+            (obj, part_label(obj), _translate_url(call, obj)) for obj in translatable_parts(call)
+        ],
+        missing=missing_translations(call),
+        field_labels=FIELD_LABELS,
+        language_names=services.PROPOSAL_LANGUAGES,
+        value_in=value_in,
+    )
+
+
+def _translate_url(call: Call, obj: TranslatableMixin) -> str:
+    if isinstance(obj, Criterion):
+        return url_for("calls.admin_translate_criterion", call_id=call.id, criterion_id=obj.id)
+    if isinstance(obj, EligibilityQuestion):
+        return url_for("calls.admin_translate_question", call_id=call.id, question_id=obj.id)
+    return url_for("calls.admin_translate_call", call_id=call.id)
+
+
+def _edit_translations(call: Call, obj: TranslatableMixin):
+    """The form that writes one object's texts in the call's other languages, side by side
+    with the main language's."""
+    locales = other_languages(call)
+    form = make_translations_form(obj.TRANSLATABLE_FIELDS, locales)(
+        data=translations_form_data(obj, locales)
+    )
+    if form.validate_on_submit() and save_form(
+        form,
+        lambda: services.save_translations(actor=current_user, obj=obj, values=form.values()),
+    ):
+        flash(_("The translations were saved."), "success")
+        return redirect(url_for("calls.admin_translations", call_id=call.id))
+    return render_template(
+        "calls/admin_translate.html",
+        call=call,
+        obj=obj,
+        form=form,
+        label=part_label(obj),
+        main=main_language(call),
+        locales=locales,
+        field_labels=FIELD_LABELS,
+        language_names=services.PROPOSAL_LANGUAGES,
+        one_line=ONE_LINE_FIELDS,
+        field_name=translation_field_name,
+    ), _form_status()
+
+
+@bp.route("/admin/calls/<int:call_id>/translations/call", methods=["GET", "POST"])
+@administrators_only
+def admin_translate_call(call_id: int):
+    call = _call_or_404(call_id)
+    return _edit_translations(call, call)
+
+
+@bp.route(
+    "/admin/calls/<int:call_id>/translations/criteria/<int:criterion_id>", methods=["GET", "POST"]
+)
+@administrators_only
+def admin_translate_criterion(call_id: int, criterion_id: int):
+    call = _call_or_404(call_id)
+    return _edit_translations(call, _criterion_or_404(call, criterion_id))
+
+
+@bp.route(
+    "/admin/calls/<int:call_id>/translations/eligibility/<int:question_id>",
+    methods=["GET", "POST"],
+)
+@administrators_only
+def admin_translate_question(call_id: int, question_id: int):
+    call = _call_or_404(call_id)
+    return _edit_translations(call, _question_or_404(call, question_id))

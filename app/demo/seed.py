@@ -43,9 +43,31 @@ DEMO_PASSWORD = "dialogue-demo-2026"  # noqa: S105 - printed for the demo on pur
 ADMIN_EMAIL = "admin@demo.dialoguecafe.org"
 EMAIL_DOMAIN = "demo.dialoguecafe.org"
 
-# One line per paragraph, as an organiser would type it in the settings' text box.
-DESCRIPTION = "\n\n".join(
-    (
+# Every text of the demo calls in the five languages a call may offer, English first (the
+# calls' main language), each as an organiser of that language would write it. One line per
+# paragraph, as an organiser would type it in the settings' text box.
+LANGUAGES = ["en", "fr", "es", "pt", "ar"]
+
+TITLES = {
+    DEMO_SLUG: {
+        "en": "Dialogue Café — Call for Interest to Cities",
+        "fr": "Dialogue Café — Appel à manifestation d'intérêt aux villes",
+        "es": "Dialogue Café — Convocatoria de manifestaciones de interés para ciudades",
+        "pt": "Dialogue Café — Convite à manifestação de interesse para cidades",
+        "ar": "مقهى الحوار — دعوة إلى المدن لإبداء الاهتمام",
+    },
+    REVIEW_SLUG: {
+        "en": "Dialogue Café — Call for Interest to Cities, 2025 round",
+        "fr": "Dialogue Café — Appel à manifestation d'intérêt aux villes, édition 2025",
+        "es": "Dialogue Café — Convocatoria de manifestaciones de interés para ciudades, "
+        "edición 2025",
+        "pt": "Dialogue Café — Convite à manifestação de interesse para cidades, edição de 2025",
+        "ar": "مقهى الحوار — دعوة إلى المدن لإبداء الاهتمام، دورة 2025",
+    },
+}
+
+DESCRIPTIONS = {
+    "en": (
         "The **Dialogue Café Network** links cafés in different cities through high-quality "
         "videoconferencing, so that people of different cultures, faiths and backgrounds can "
         "hold conversations together.",
@@ -55,19 +77,107 @@ DESCRIPTION = "\n\n".join(
         "A proposal names the partner organisations that would run the café: people to run it, "
         "a space of about 60–80 m² that is open and accessible, and links to the networks that "
         "would use it.",
-    )
-)
+    ),
+    "fr": (
+        "Le **réseau Dialogue Café** relie des cafés de villes différentes par une "
+        "visioconférence de grande qualité, pour que des personnes de cultures, de religions et "
+        "d'origines différentes puissent dialoguer ensemble.",
+        "Cet appel invite les **villes et les collectivités locales** à proposer d'accueillir "
+        "un Dialogue Café. Nous cherchons des villes qui allient créativité, diversité, profil "
+        "interculturel, innovation, collaboration, culture de la paix et vision.",
+        "Une proposition présente les organisations partenaires qui feraient vivre le café : "
+        "une équipe pour l'animer, un espace d'environ 60 à 80 m² ouvert et accessible, et des "
+        "liens avec les réseaux qui l'utiliseraient.",
+    ),
+    "es": (
+        "La **red Dialogue Café** une cafés de distintas ciudades mediante videoconferencia de "
+        "alta calidad, para que personas de culturas, religiones y orígenes diferentes puedan "
+        "conversar juntas.",
+        "Esta convocatoria invita a **ciudades y gobiernos locales** a proponerse como sede de "
+        "un Dialogue Café. Buscamos ciudades que reúnan creatividad, diversidad, perfil "
+        "intercultural, innovación, colaboración, cultura de paz y visión.",
+        "Una propuesta presenta a las organizaciones socias que gestionarían el café: personas "
+        "que lo animen, un espacio de unos 60–80 m² abierto y accesible, y vínculos con las "
+        "redes que lo usarían.",
+    ),
+    "pt": (
+        "A **rede Dialogue Café** liga cafés de diferentes cidades através de videoconferência "
+        "de alta qualidade, para que pessoas de culturas, religiões e origens diferentes possam "
+        "conversar juntas.",
+        "Este convite desafia **cidades e autarquias** a proporem-se para acolher um Dialogue "
+        "Café. Procuramos cidades que reúnam criatividade, diversidade, perfil intercultural, "
+        "inovação, colaboração, cultura de paz e visão.",
+        "Uma proposta apresenta as organizações parceiras que gerirão o café: pessoas para o "
+        "animar, um espaço de cerca de 60–80 m² aberto e acessível, e ligações às redes que o "
+        "irão utilizar.",
+    ),
+    "ar": (
+        "تربط **شبكة مقهى الحوار** بين مقاهٍ في مدن مختلفة عبر اتصال مرئي عالي الجودة، ليتمكّن "
+        "أشخاص من ثقافات وأديان وخلفيات مختلفة من التحاور معًا.",
+        "تدعو هذه الدعوة **المدن والحكومات المحلية** إلى التقدّم لاستضافة مقهى للحوار. نبحث عن "
+        "مدن تجمع بين الإبداع والتنوّع والطابع المتعدد الثقافات والابتكار والتعاون وثقافة السلام "
+        "والرؤية.",
+        "يذكر المقترح المنظمات الشريكة التي ستدير المقهى: فريقًا لإدارته، ومساحة تبلغ نحو "
+        "60–80 مترًا مربعًا مفتوحة ويسهل الوصول إليها، وصلات بالشبكات التي ستستخدمه.",
+    ),
+}
+DESCRIPTION = "\n\n".join(DESCRIPTIONS["en"])
 
+# (question, explanation for an answer that does not qualify), per language.
 ELIGIBILITY = (
-    (
-        "Are you applying for, or with the support of, a city or local government?",
-        "This call is addressed to cities and local governments. A partner organisation may "
-        "apply with a letter of support from its city.",
-    ),
-    (
-        "Can you offer a space of about 60–80 m² that is open to the public?",
-        "A Dialogue Café needs an open, accessible space for its video wall and its visitors.",
-    ),
+    {
+        "en": (
+            "Are you applying for, or with the support of, a city or local government?",
+            "This call is addressed to cities and local governments. A partner organisation may "
+            "apply with a letter of support from its city.",
+        ),
+        "fr": (
+            "Présentez-vous cette proposition pour une ville ou une collectivité locale, ou avec "
+            "son soutien ?",
+            "Cet appel s'adresse aux villes et aux collectivités locales. Une organisation "
+            "partenaire peut présenter une proposition avec une lettre de soutien de sa ville.",
+        ),
+        "es": (
+            "¿Presenta la propuesta en nombre de una ciudad o un gobierno local, o con su apoyo?",
+            "Esta convocatoria se dirige a ciudades y gobiernos locales. Una organización socia "
+            "puede presentarse con una carta de apoyo de su ciudad.",
+        ),
+        "pt": (
+            "Candidata-se em nome de uma cidade ou autarquia, ou com o seu apoio?",
+            "Este convite dirige-se a cidades e autarquias. Uma organização parceira pode "
+            "candidatar-se com uma carta de apoio da sua cidade.",
+        ),
+        "ar": (
+            "هل تتقدّمون بالطلب باسم مدينة أو حكومة محلية، أو بدعم منها؟",
+            "هذه الدعوة موجّهة إلى المدن والحكومات المحلية. ويمكن لمنظمة شريكة أن تتقدّم بطلب "
+            "مرفق برسالة دعم من مدينتها.",
+        ),
+    },
+    {
+        "en": (
+            "Can you offer a space of about 60–80 m² that is open to the public?",
+            "A Dialogue Café needs an open, accessible space for its video wall and its visitors.",
+        ),
+        "fr": (
+            "Pouvez-vous proposer un espace d'environ 60 à 80 m² ouvert au public ?",
+            "Un Dialogue Café a besoin d'un espace ouvert et accessible pour son mur d'écrans et "
+            "ses visiteurs.",
+        ),
+        "es": (
+            "¿Puede ofrecer un espacio de unos 60–80 m² abierto al público?",
+            "Un Dialogue Café necesita un espacio abierto y accesible para su pantalla mural y "
+            "sus visitantes.",
+        ),
+        "pt": (
+            "Pode disponibilizar um espaço de cerca de 60–80 m² aberto ao público?",
+            "Um Dialogue Café precisa de um espaço aberto e acessível para o seu ecrã de vídeo e "
+            "os seus visitantes.",
+        ),
+        "ar": (
+            "هل يمكنكم توفير مساحة تبلغ نحو 60–80 مترًا مربعًا ومفتوحة للجمهور؟",
+            "يحتاج مقهى الحوار إلى مساحة مفتوحة يسهل الوصول إليها لشاشته المرئية ولزوّاره.",
+        ),
+    },
 )
 
 
@@ -170,7 +280,7 @@ WITHDRAWN_CITY = _city(
     "New York", "US", "New York", 8_336_000, "en", "Queens Public Conversations", NGO, 3
 )
 
-# The open call: one city has submitted, three are drafting (sections filled up to `upto`).
+# The open call: one city has submitted, four are drafting (sections filled up to `upto`).
 OPEN_SUBMITTED = _city(
     "Kyoto", "JP", "Kyoto Prefecture", 1_464_000, "en", "Kyoto Interfaith Network", NGO, 4
 )
@@ -202,6 +312,11 @@ OPEN_DRAFTS = (
         "partners",
     ),
     (_city("Dakar", "SN", "Dakar Region", 1_438_000, "fr", "Forum Civil de Dakar", NGO, 3), "city"),
+    # A city writing in Arabic, right to left.
+    (
+        _city("Rabat", "MA", "Rabat-Salé-Kénitra", 577_000, "ar", "جمعية الرباط للحوار", NGO, 3),
+        "city",
+    ),
 )
 
 
@@ -325,31 +440,51 @@ def _reviewers(admin: User) -> dict[str, User]:
 
 
 def _city_user(city: DemoCity) -> User:
-    # Interface languages are those with a catalogue: a Portuguese-writing city reads English.
-    locale = "fr" if city.language == "fr" else "en"
-    return _user(city.email, f"{city.city} city office", (Role.APPLICANT,), locale)[0]
+    # The city reads the pages in the language it writes in; one whose catalogue is not yet
+    # offered is shown the default language until it is.
+    return _user(city.email, f"{city.city} city office", (Role.APPLICANT,), city.language)[0]
 
 
 # --- calls ----------------------------------------------------------------------------------
 
 
-def _new_call(admin: User, *, slug: str, title: str, opens_in: int, closes_in: int) -> Call:
+def _new_call(admin: User, *, slug: str, opens_in: int, closes_in: int) -> Call:
+    """A call written in all five languages: the organiser writes it in English, then its
+    translations (the default criteria come translated), and opens it."""
     now = utcnow().replace(second=0, microsecond=0)
+    titles = TITLES[slug]
     call = call_services.create_call(
         actor=admin,
         slug=slug,
-        title=title,
+        title=titles["en"],
         description=DESCRIPTION,
         opens_at=now + timedelta(days=opens_in),
         closes_at=now + timedelta(days=closes_in),
         review_deadline=now + timedelta(days=closes_in + 30),
-        languages=["en", "fr", "es", "pt"],
+        languages=LANGUAGES,
         grace_minutes=15,
         reviews_per_proposal=2,
     )
-    for text, explanation in ELIGIBILITY:
-        call_services.add_eligibility_question(
+    call_services.save_translations(
+        actor=admin,
+        obj=call,
+        values={
+            code: {"title": titles[code], "description": "\n\n".join(DESCRIPTIONS[code])}
+            for code in LANGUAGES[1:]
+        },
+    )
+    for texts in ELIGIBILITY:
+        text, explanation = texts["en"]
+        question = call_services.add_eligibility_question(
             actor=admin, call=call, text=text, explanation=explanation
+        )
+        call_services.save_translations(
+            actor=admin,
+            obj=question,
+            values={
+                code: {"text": texts[code][0], "explanation": texts[code][1]}
+                for code in LANGUAGES[1:]
+            },
         )
     call_services.open_call(actor=admin, call=call)
     return call
@@ -532,7 +667,6 @@ def _seed_review_call(admin: User, reviewers: dict[str, User]) -> Call:
     call = _new_call(
         admin,
         slug=REVIEW_SLUG,
-        title="Dialogue Café — Call for Interest to Cities, 2025 round",
         opens_in=-90,
         closes_in=1,
     )
@@ -564,7 +698,6 @@ def _seed_open_call(admin: User) -> Call:
     call = _new_call(
         admin,
         slug=DEMO_SLUG,
-        title="Dialogue Café — Call for Interest to Cities",
         opens_in=-14,
         closes_in=30,
     )

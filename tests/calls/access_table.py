@@ -146,4 +146,28 @@ ROUTES = [
         lambda w: f"/admin/calls/{w.call}/eligibility/{_question(w)}/remove",
         ADMIN_POST,
     ),
+    RouteAccess(
+        "calls.admin_translations", lambda w: f"/admin/calls/{w.call}/translations", ADMIN_PAGE
+    ),
+    *page_with_form(
+        "calls.admin_translate_call",
+        lambda w: f"/admin/calls/{w.call}/translations/call",
+        lambda w: {},
+        page=ADMIN_PAGE,
+        submit=ADMIN_POST,
+    ),
+    *page_with_form(
+        "calls.admin_translate_criterion",
+        lambda w: f"/admin/calls/{w.call}/translations/criteria/{_criterion(w)}",
+        lambda w: {},
+        page=ADMIN_PAGE,
+        submit=ADMIN_POST,
+    ),
+    *page_with_form(
+        "calls.admin_translate_question",
+        lambda w: f"/admin/calls/{w.call}/translations/eligibility/{_question(w)}",
+        lambda w: {},
+        page=ADMIN_PAGE,
+        submit=ADMIN_POST,
+    ),
 ]

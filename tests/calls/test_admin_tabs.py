@@ -13,6 +13,7 @@ TABS = [
     ("Settings", "/admin/calls/{id}"),
     ("Criteria", "/admin/calls/{id}/criteria"),
     ("Eligibility questions", "/admin/calls/{id}/eligibility"),
+    ("Translations", "/admin/calls/{id}/translations"),
     ("Proposals", "/admin/calls/{id}/proposals"),
     ("Reviews", "/admin/calls/{id}/reviews"),
     ("Ranking", "/admin/calls/{id}/ranking"),
@@ -37,6 +38,7 @@ def tab_bar(page: str) -> list[tuple[str, str, bool]]:
     ("path", "current"),
     [
         ("/admin/calls/{id}", "Settings"),
+        ("/admin/calls/{id}/translations", "Translations"),
         ("/admin/calls/{id}/reviews", "Reviews"),
         ("/admin/calls/{id}/ranking", "Ranking"),
     ],

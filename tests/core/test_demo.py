@@ -7,11 +7,13 @@ and checks several rules, each with its own message.
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.calls.models import Call, CallState
 from app.calls.services import criteria_are_frozen, ensure_criteria_editable, is_accepting_proposals
-from app.demo.seed import ADMIN_EMAIL, DEMO_SLUG, REVIEW_SLUG, seed_demo
+from app.calls.texts import missing_translations, part_label, translatable_parts, value_in
+from app.demo.seed import ADMIN_EMAIL, DEMO_SLUG, REVIEW_CITIES, REVIEW_SLUG, seed_demo
 from app.extensions import db
 from app.jobs.models import Job
 from app.models import Proposal, ProposalState, Review, User
@@ -96,6 +98,18 @@ def test_the_demo_obeys_every_rule_of_the_app(app_context):
     ensure_criteria_editable(open_call)
     assert len(_proposals(open_call, ProposalState.DRAFT)) >= 2, "some cities are drafting"
 
+    # Both calls are written in all five languages: every text the organiser wrote.
+    for call in (open_call, _call(REVIEW_SLUG)):
+        assert call.languages == ["en", "fr", "es", "pt", "ar"]
+        assert missing_translations(call) == [], call.slug
+        for part in translatable_parts(call):
+            for name in part.TRANSLATABLE_FIELDS:
+                values = [value_in(part, name, code) for code in call.languages]
+                where = f"{call.slug} {part_label(part)} {name}"
+                assert all(values) or not values[0], where
+                # Arabic is really Arabic (some names are the same words in French).
+                assert not values[0] or any("\u0600" <= c <= "\u06ff" for c in values[-1]), where
+
     # The call in review.
     review_call = _call(REVIEW_SLUG)
     assert review_call.state == CallState.IN_REVIEW
@@ -178,12 +192,14 @@ def test_the_demo_obeys_every_rule_of_the_app(app_context):
         assert shortlist.state == ShortlistState.COMPILED, shortlist.message
         assert len(included) == parameters.size == 10
 
-    # The decisions speak a language the app has: Lisbon wrote in Portuguese, which has no
-    # catalogue, so its city reads English; Beirut wrote in French.
+    # The decisions speak the language each city wrote in (Lisbon Portuguese, Beirut
+    # French) when the app offers it, else English.
     messages = shortlist_services.decision_messages(shortlist, include_comments=False)
     locales = {message.city: message.locale for message in messages}
-    assert set(locales.values()) == {"en", "fr"}
-    assert (locales["Lisbon"], locales["Beirut"]) == ("en", "fr")
+    offered = current_app.config["OFFERED_LANGUAGES"]
+    wrote = {city.city: city.language for city in REVIEW_CITIES}
+    assert locales == {city: wrote[city] if wrote[city] in offered else "en" for city in locales}
+    assert locales["Beirut"] == "fr"
 
 
 def test_seeding_twice_creates_nothing_twice_and_prints_the_logins(app):
