@@ -8,6 +8,8 @@ when one is missing.
 from __future__ import annotations
 
 import os
+import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,8 +45,25 @@ def database_url_from_env(default: str) -> str:
     return url
 
 
+def instance_secret_key(folder: Path = INSTANCE_DIR) -> str:
+    """A random key made once per instance folder and kept there (readable by its owner only).
+
+    Development must not sign sessions and links with a key written in the source: anyone
+    could forge an invitation link to a deployment that forgot APP_ENV=production.
+    """
+    path = folder / "secret_key"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made earlier, or by a sibling process a moment ago
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(descriptor, "w", encoding="ascii") as key_file:
+        key_file.write(secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip()
+
+
 class BaseConfig:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = database_url_from_env(
         f"sqlite:///{INSTANCE_DIR / 'dialogue_cafe.db'}"
     )
@@ -209,6 +228,42 @@ class DevelopmentConfig(BaseConfig):
     TASK_DISPATCH = os.environ.get("TASK_DISPATCH", "in_process")
     CELERY = celery_settings(
         os.environ.get("REDIS_URL", "memory://"), task_always_eager=TASK_DISPATCH == "in_process"
+    )
+    # Without SECRET_KEY in the environment, create_app takes instance_secret_key().
+
+
+def signs_of_a_deployment(database_url: str) -> list[str]:
+    """What says this process serves real people: gunicorn, or a database server."""
+    signs = []
+    if "gunicorn" in sys.modules:
+        signs.append("gunicorn serves it")
+    if not database_url.startswith("sqlite"):
+        signs.append("its database is a server (DATABASE_URL)")
+    return signs
+
+
+def check_development_is_chosen(config: object, environ=os.environ) -> str | None:
+    """The development configuration on a deployment is refused unless chosen by name.
+
+    A deployment that forgot APP_ENV=production would otherwise run with insecure cookies,
+    no HSTS and mail to the console, and say nothing. Chosen explicitly (APP_ENV=development,
+    as the test servers and the benchmark do), it runs, and the returned warning is logged.
+    """
+    if not (isinstance(config, type) and issubclass(config, DevelopmentConfig)):
+        return None
+    signs = signs_of_a_deployment(str(config.SQLALCHEMY_DATABASE_URI))
+    if not signs:
+        return None
+    reason = " and ".join(signs)
+    if environ.get("APP_ENV") != "development":
+        raise ConfigurationError(
+            f"APP_ENV is not set, but {reason}: set APP_ENV=production (README.md, "
+            "'Running in production'), or APP_ENV=development to run the development "
+            "configuration there on purpose."
+        )
+    return (
+        f"Running the DEVELOPMENT configuration although {reason}: cookies are not marked "
+        "secure and mail goes to the console. Set APP_ENV=production for real use."
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import INSTANCE_DIR, load_config
+from config import INSTANCE_DIR, check_development_is_chosen, instance_secret_key, load_config
 
 
 def create_app(config: object | str | None = None) -> Flask:
@@ -19,13 +19,20 @@ def create_app(config: object | str | None = None) -> Flask:
         static_folder="../static",
         instance_path=str(INSTANCE_DIR),
     )
-    app.config.from_object(
-        config if config is not None and not isinstance(config, str) else load_config(config)
-    )
+    chosen_by_environment = config is None or isinstance(config, str)
+    settings = load_config(config) if config is None or isinstance(config, str) else config
+    app.config.from_object(settings)
+    if not app.config["SECRET_KEY"]:
+        # Development without SECRET_KEY: a random key kept in the instance folder.
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Settings a caller passes are chosen in code; those of APP_ENV may have been forgotten.
+    warning = check_development_is_chosen(settings) if chosen_by_environment else None
+    if warning:
+        app.logger.warning(warning)
 
     if app.config.get("PROXY_COUNT"):
         # X-Forwarded-Host is never trusted: links come from SERVER_NAME only.

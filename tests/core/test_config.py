@@ -1,3 +1,6 @@
+import sys
+from pathlib import Path
+
 import pytest
 
 from config import (
@@ -5,6 +8,7 @@ from config import (
     ConfigurationError,
     ProductionConfig,
     database_url_from_env,
+    instance_secret_key,
     load_config,
 )
 
@@ -63,3 +67,47 @@ def test_development_needs_nothing_installed(monkeypatch):
     config = load_config("development")
     assert config.TASK_DISPATCH == "in_process"
     assert config.MAIL_BACKEND == "console"
+
+
+def test_development_signs_with_a_random_key_kept_in_its_instance_folder(tmp_path, monkeypatch):
+    from app import create_app
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("APP_ENV", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'call.db'}")
+    first = instance_secret_key(tmp_path / "one")
+    assert len(first) == 64 and first == instance_secret_key(tmp_path / "one")
+    assert first != instance_secret_key(tmp_path / "two")
+    assert (tmp_path / "one" / "secret_key").stat().st_mode & 0o077 == 0
+    source = Path(__file__).resolve().parents[2] / "config.py"
+    assert "dev-only-secret" not in source.read_text(encoding="utf-8")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == (Path(app.instance_path) / "secret_key").read_text()
+
+
+@pytest.mark.parametrize("sign", ["gunicorn", "database"])
+def test_a_deployment_that_forgot_app_env_refuses_to_start(monkeypatch, sign):
+    """Served by gunicorn or on a database server, the development settings run only when
+    APP_ENV=development says so (the test servers and the benchmark), and then say it."""
+    from config import DevelopmentConfig, check_development_is_chosen
+
+    class Config(DevelopmentConfig):
+        SQLALCHEMY_DATABASE_URI = (
+            "postgresql+psycopg://db/call" if sign == "database" else "sqlite:///x.db"
+        )
+
+    if sign == "gunicorn":
+        monkeypatch.setitem(sys.modules, "gunicorn", object())
+    else:
+        monkeypatch.delitem(sys.modules, "gunicorn", raising=False)
+    with pytest.raises(ConfigurationError, match="APP_ENV=production"):
+        check_development_is_chosen(Config, environ={})
+    warning = check_development_is_chosen(Config, environ={"APP_ENV": "development"})
+    assert "DEVELOPMENT configuration" in warning
+    monkeypatch.delitem(sys.modules, "gunicorn", raising=False)
+
+    class Laptop(DevelopmentConfig):
+        SQLALCHEMY_DATABASE_URI = "sqlite:///x.db"
+
+    assert check_development_is_chosen(Laptop, environ={}) is None
+    assert check_development_is_chosen(ProductionConfig, environ={}) is None
