@@ -37,7 +37,7 @@ from app.accounts.models import Role, normalise_email
 from app.accounts.permissions import can_deactivate_user, can_reactivate_user, role_required
 from app.accounts.services import LoginStatus
 from app.accounts.tokens import TokenPurpose
-from app.core.actions import apply_and_redirect, save_form, show_refusal
+from app.core.actions import apply_and_redirect, form_status, save_form, show_refusal
 from app.core.navigation import nav_entry, nav_items
 from app.core.urls import page_url_maker, safe_next_url
 from app.errors import DomainError
@@ -123,7 +123,7 @@ def _email_link_page(service: Callable, template: str, done_message: Callable[[s
         db.session.commit()
         flash(done_message(normalise_email(form.email.data)), "success")
         return redirect(url_for("accounts.login"))
-    return render_template(template, form=form)
+    return render_template(template, form=form), form_status(form)
 
 
 # --- registration and email verification -----------------------------------------------------
@@ -158,7 +158,7 @@ def register():
                 "success",
             )
             return redirect(url_for("accounts.login", next=next_url))
-    return render_template("accounts/register.html", form=form)
+    return render_template("accounts/register.html", form=form), form_status(form)
 
 
 @bp.route("/verify-email/<token>", methods=["GET", "POST"])
@@ -229,7 +229,8 @@ def login():
                 "Please confirm your email address first: we have just sent you a new link."
             ),
         }[outcome.status]
-    return render_template("accounts/login.html", form=form, problem=problem)
+    page = render_template("accounts/login.html", form=form, problem=problem)
+    return page, form_status(form, refused=problem is not None)
 
 
 @bp.post("/logout")
@@ -280,7 +281,7 @@ def _set_password_page(purpose: TokenPurpose, token: str, template: str):
             login_user(user)
             flash(_("Your password is saved and you are logged in."), "success")
             return redirect(_home_for(user))
-    return render_template(template, form=form, user=user)
+    return render_template(template, form=form, user=user), form_status(form)
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
@@ -297,9 +298,10 @@ def accept_invitation(token: str):
 
 
 def _settings_page(profile_form: ProfileForm, password_form: ChangePasswordForm):
-    return render_template(
+    page = render_template(
         "accounts/settings.html", profile_form=profile_form, password_form=password_form
     )
+    return page, form_status(profile_form, password_form)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -398,7 +400,7 @@ def invite_reviewer():
                 )
             flash(message, "success")
             return redirect(url_for("accounts.admin_users"))
-    return render_template("accounts/invite_reviewer.html", form=form)
+    return render_template("accounts/invite_reviewer.html", form=form), form_status(form)
 
 
 def _change_activation(user_id: int, service: Callable, done_message: Callable[[str], str]):

@@ -21,6 +21,12 @@ from app.extensions import db
 T = TypeVar("T")
 
 
+def form_status(*forms: FlaskForm, refused: bool = False) -> int:
+    """The status of a form page: 200 to fill it in, 422 (the one status of refused input,
+    pages and JSON alike) when it comes back with what was wrong."""
+    return 422 if refused or any(form.errors for form in forms) else 200
+
+
 def apply_and_redirect(change: Callable[[], object], *, done: str | None, back: str) -> Response:
     """Run one service for a button (no form to show again) and redirect to `back`.
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -32,6 +33,10 @@ def init_security_headers(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        # A logged-in person's pages hold proposals, scores and decisions: no copy is kept
+        # by the browser or a proxy (the back button after logout shows nothing of them).
+        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+            headers.setdefault("Cache-Control", "no-store")
         if hsts:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

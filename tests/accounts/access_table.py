@@ -50,7 +50,7 @@ ROUTES = [
     RouteAccess(
         "accounts.login",
         lambda w: "/login",
-        anonymous_only(),
+        anonymous_only(422),
         method="POST",
         data=lambda w: {"email": "nobody@example.org", "password": "not the password"},
         name="unknown email",
@@ -60,7 +60,7 @@ ROUTES = [
     RouteAccess(
         "accounts.register",
         lambda w: "/register",
-        anonymous_only(),
+        anonymous_only(422),
         method="POST",
         data=lambda w: {"name": "", "email": "not-an-email"},
         name="invalid form",
@@ -105,7 +105,7 @@ ROUTES = [
     RouteAccess(
         "accounts.settings",
         lambda w: "/settings",
-        logged_in(),
+        logged_in(422),
         method="POST",
         data=lambda w: {"name": "", "locale": "xx", "timezone": "Mars/Olympus"},
         name="invalid form",
@@ -113,7 +113,7 @@ ROUTES = [
     RouteAccess(
         "accounts.change_password",
         lambda w: "/settings/password",
-        logged_in(),
+        logged_in(422),
         method="POST",
         data=lambda w: {
             "current_password": "not the password",

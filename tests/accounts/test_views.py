@@ -101,7 +101,7 @@ def test_a_registration_with_bad_input_shows_the_error_and_keeps_what_was_typed(
     response = client.post("/register", data={**REGISTRATION, **changes})
 
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in page
     assert "Please correct the following" in page
     if "email" not in changes:
@@ -216,7 +216,7 @@ def test_unknown_email_and_wrong_password_get_the_same_page(client, app):
     db.session.commit()
     wrong = log_in(app.test_client(), "mayor@turin.example", "not the password")
 
-    assert unknown.status_code == wrong.status_code == 200
+    assert unknown.status_code == wrong.status_code == 422
     assert without_token(unknown) == without_token(wrong)
     assert "The email address or the password is not correct." in wrong.get_data(as_text=True)
 
@@ -227,7 +227,7 @@ def test_an_unverified_user_is_told_to_confirm_and_gets_a_new_link(client):
 
     response = log_in(client, user.email)
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Please confirm your email address first" in response.get_data(as_text=True)
     assert [n.recipient_email for n in notifications("verify_email")] == [user.email]
     assert not is_logged_in(client)
@@ -301,7 +301,7 @@ def test_login_is_throttled_per_account_whatever_the_address(client, app, monkey
             data={"email": typed, "password": "wrong guess"},
             environ_base={"REMOTE_ADDR": f"203.0.113.{number}"},
         )
-        assert response.status_code == 200
+        assert response.status_code == 422
 
     blocked = client.post(
         "/login",
@@ -314,14 +314,14 @@ def test_login_is_throttled_per_account_whatever_the_address(client, app, monkey
     assert not is_logged_in(client)
     # Another account is not affected.
     other = client.post("/login", data={"email": "other@example.org", "password": "x" * 12})
-    assert other.status_code == 200
+    assert other.status_code == 422
 
 
 def test_login_is_throttled_per_client_address_whatever_the_account(client, app, monkeypatch):
     set_limit(app, monkeypatch, "LOGIN_LIMIT_PER_ADDRESS", "3 per 15 minutes")
     for number in range(3):
         response = log_in(client, f"guess{number}@example.org", "wrong guess")
-        assert response.status_code == 200
+        assert response.status_code == 422
 
     assert log_in(client, "guess9@example.org", "wrong guess").status_code == 429
     elsewhere = app.test_client().post(
@@ -329,7 +329,7 @@ def test_login_is_throttled_per_client_address_whatever_the_account(client, app,
         data={"email": "guess9@example.org", "password": "wrong guess"},
         environ_base={"REMOTE_ADDR": "198.51.100.7"},
     )
-    assert elsewhere.status_code == 200
+    assert elsewhere.status_code == 422
 
 
 def test_a_throttled_client_asking_for_json_gets_a_json_error(client, app, monkeypatch):
@@ -467,7 +467,7 @@ def test_a_weak_new_password_from_a_reset_link_is_refused_on_the_form(client):
 
     response = client.post(path, data={"password": "short", "confirm_password": "short"})
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Use at least 10 characters." in response.get_data(as_text=True)
 
 
@@ -510,7 +510,7 @@ def test_inviting_with_a_bad_email_shows_the_error_on_the_form(client):
 
     response = client.post("/admin/people/invite", data={"name": "Expert", "email": "expert@"})
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Enter a valid email address" in response.get_data(as_text=True)
 
 
@@ -522,7 +522,7 @@ def test_inviting_an_existing_reviewer_shows_why_on_the_form(client):
         "/admin/people/invite", data={"name": "Expert", "email": "expert@example.org"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "expert@example.org is already a reviewer." in response.get_data(as_text=True)
 
 
@@ -553,7 +553,7 @@ def test_a_bad_time_zone_in_the_settings_is_a_form_error(client):
         "/settings", data={"name": "Sindaco", "locale": "en", "timezone": "Europe/Atlantis"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Choose a time zone from the list." in response.get_data(as_text=True)
     assert user_by_email("mayor@turin.example").timezone == "UTC"
 
@@ -594,7 +594,7 @@ def test_a_wrong_current_password_is_a_form_error(client):
         },
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Your current password is not correct." in response.get_data(as_text=True)
     assert is_logged_in(client)
 
@@ -659,7 +659,7 @@ def test_an_administrator_deactivates_someone_and_their_session_ends(app):
 
     assert response.status_code == 302
     assert not is_logged_in(mayor)
-    assert log_in(mayor, user.email).status_code == 200  # refused
+    assert log_in(mayor, user.email).status_code == 422  # refused
     admin.post(f"/admin/people/{user.id}/reactivate")
     assert log_in(mayor, user.email).status_code == 302
 

@@ -36,4 +36,4 @@ def test_the_token_the_login_page_rendered_is_accepted(client):
         csrf_token=token_in(page),
     )
 
-    assert response.status_code == 200  # the form again, with its error: the token passed
+    assert response.status_code == 422  # the form again, with its error: the token passed

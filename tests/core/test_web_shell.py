@@ -97,11 +97,11 @@ def test_readyz_is_503_when_the_broker_is_down(app, client, monkeypatch):
 
 def test_language_follows_the_browser_then_the_visitor_choice(client):
     page = client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
-    assert b'<html lang="fr">' in page.data
+    assert b'<html lang="fr"' in page.data
     response = client.post("/locale", data={"locale": "en", "next": "/"})
     assert response.status_code == 302
     page = client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
-    assert b'<html lang="en">' in page.data
+    assert b'<html lang="en"' in page.data
 
 
 def test_language_choice_never_redirects_off_site(client):
@@ -126,3 +126,20 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for():
         "/whoami", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
     )
     assert response.get_json() == {"address": "203.0.113.7", "scheme": "https"}
+
+
+def test_a_logged_in_persons_pages_are_never_stored_and_public_ones_may_be(app_context, client):
+    from tests.client import log_in
+    from tests.factories import make_user
+
+    public = client.get("/login")
+    assert "no-store" not in public.headers.get("Cache-Control", "")
+    city = make_user()
+    db.session.commit()
+    log_in(client, city)
+    for path in ("/", "/settings"):
+        response = client.get(path, follow_redirects=True)
+        assert response.headers["Cache-Control"] == "no-store", path
+    style = client.get("/static/css/app.css")
+    assert "no-store" not in style.headers.get("Cache-Control", "")
+    style.close()
