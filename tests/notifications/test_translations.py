@@ -8,7 +8,7 @@ import shutil
 import celery
 from babel.messages.pofile import read_po
 from babel.support import Translations
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, get_domain, gettext
 
 from app import create_app
 from app.core import translations
@@ -58,4 +58,7 @@ def test_the_app_starts_and_speaks_english_without_compiled_catalogues(tmp_path)
         previous.set_current()
         previous.set_default()
     with bare.test_request_context("/"), force_locale("fr"):
+        # Flask-Babel keeps loaded catalogues per locale in one domain shared by every app of
+        # the process; another test's French pages must not stand in for missing files here.
+        get_domain().cache.clear()
         assert gettext("Outbox") == "Outbox"
