@@ -12,7 +12,7 @@ from celery import shared_task
 
 from app.extensions import db
 from app.jobs.models import Job
-from app.jobs.services import FINISHED_STATES, mark_running, progress_reporter
+from app.jobs.services import FINISHED_STATES, in_job_language, mark_running, progress_reporter
 from app.shortlists import services
 
 log = logging.getLogger(__name__)
@@ -41,11 +41,13 @@ def _run(job_id: int, work) -> None:
     job = _start(job_id)
     if job is None:
         return
-    try:
-        work(job=job, progress=progress_reporter(job.id))
-        db.session.commit()
-    except Exception as error:
-        _stopped(job_id, error)
+    # In its starter's language: an export's headers, the progress and failure messages.
+    with in_job_language(job):
+        try:
+            work(job=job, progress=progress_reporter(job.id))
+            db.session.commit()
+        except Exception as error:
+            _stopped(job_id, error)
 
 
 @shared_task(name="shortlists.compile")

@@ -14,11 +14,19 @@ from app.extensions import db
 
 
 def open_calls(*, now: datetime | None = None) -> list[Row]:
-    """Calls taking proposals now, soonest deadline first (id, slug, title, closes_at)."""
+    """Calls taking proposals now, soonest deadline first (id, slug, title, closes_at, and
+    languages and translations to show the title in the reader's language)."""
     now = now or utcnow()
     return list(
         db.session.execute(
-            select(Call.id, Call.slug, Call.title, Call.closes_at)
+            select(
+                Call.id,
+                Call.slug,
+                Call.title,
+                Call.closes_at,
+                Call.languages,
+                Call.translations,
+            )
             .where(Call.state == CallState.OPEN, Call.opens_at <= now, Call.closes_at > now)
             .order_by(Call.closes_at, Call.id)
         )

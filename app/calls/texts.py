@@ -92,7 +92,7 @@ def call_of(obj: TranslatableMixin) -> Call:
     return obj.call
 
 
-def translation(obj: TranslatableMixin, field: str, locale: str) -> str:
+def translation(obj: Any, field: str, locale: str) -> str:
     """The stored translation of one text ("" when there is none)."""
     return ((obj.translations or {}).get(locale) or {}).get(field) or ""
 
@@ -104,17 +104,23 @@ def value_in(obj: TranslatableMixin, field: str, locale: str) -> str:
     return translation(obj, field, locale)
 
 
-def text_in(obj: TranslatableMixin, field: str, locale: str | None = None) -> LocalText:
+def text_in(obj: Any, field: str, locale: str | None = None) -> LocalText:
     """The text in `locale` (the page's language by default) when the call offers that
-    language and has the text in it; else in the main language, marked as a fallback."""
-    if field not in obj.TRANSLATABLE_FIELDS:
-        raise ValueError(f"{type(obj).__name__}.{field} is not a translatable text")
+    language and has the text in it; else in the main language, marked as a fallback.
+
+    `obj` is a call, a criterion or an eligibility question, or a row of a call's columns
+    read with its `languages` and `translations` (the home page's list)."""
     locale = locale or current_locale()
-    call = call_of(obj)
-    main = main_language(call)
+    if isinstance(obj, TranslatableMixin):
+        if field not in obj.TRANSLATABLE_FIELDS:
+            raise ValueError(f"{type(obj).__name__}.{field} is not a translatable text")
+        languages = call_of(obj).languages or ["en"]
+    else:
+        languages = obj.languages or ["en"]
+    main = languages[0]
     main_value = getattr(obj, field) or ""
     if locale != main:
-        if locale in (call.languages or []):
+        if locale in languages:
             value = translation(obj, field, locale)
             if value.strip():
                 return LocalText(value, locale, False)
@@ -148,13 +154,27 @@ def fallback_message(shown_in: str) -> str:
     )
 
 
-def shows_fallback(call: Call, locale: str | None = None) -> bool:
-    """Whether any text of the call reaches a reader of `locale` in the main language."""
+def shows_fallback(call: Call, locale: str | None = None, *, questions: bool = False) -> bool:
+    """Whether a text of the call or its criteria (and its eligibility questions, when asked)
+    reaches a reader of `locale` in the main language."""
     locale = locale or current_locale()
+    parts: list[TranslatableMixin] = [call, *call.criteria]
+    if questions:
+        parts += call.eligibility_questions
     return any(
         text_in(obj, field, locale).is_fallback
-        for obj in translatable_parts(call)
+        for obj in parts
         for field in obj.TRANSLATABLE_FIELDS
+    )
+
+
+def language_note(call: Call, *, questions: bool = False) -> Markup:
+    """One note for a page whose call texts reach the reader in the main language:
+    `{{ call|language_note }}` (`questions=True` on a page that shows them)."""
+    if not shows_fallback(call, questions=questions):
+        return Markup("")
+    return Markup('<p class="hint language-note" role="note">{}</p>').format(
+        fallback_message(main_language(call))
     )
 
 

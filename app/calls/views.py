@@ -40,11 +40,11 @@ from app.calls.permissions import can_view_call
 from app.calls.texts import (
     FIELD_LABELS,
     ONE_LINE_FIELDS,
+    language_note,
     main_language,
     missing_translations,
     other_languages,
     part_label,
-    shows_fallback,
     text_in,
     translatable_parts,
     value_in,
@@ -57,7 +57,7 @@ bp = Blueprint("calls", __name__)
 bp.add_app_template_filter(render_markdown, "markdown")
 # A call text for its reader: {{ criterion|in_language("name") }} (app/calls/texts.py).
 bp.add_app_template_filter(text_in, "in_language")
-bp.add_app_template_global(shows_fallback, "shows_language_fallback")
+bp.add_app_template_filter(language_note, "language_note")  # {{ call|language_note }}
 bp.add_app_template_filter(text_direction, "direction")  # "rtl" for Arabic
 
 administrators_only = role_required(Role.ADMINISTRATOR)

@@ -13,6 +13,7 @@ from babel.dates import DateTimePattern, format_time, match_skeleton, parse_patt
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale, to_user_timezone
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.core.translations import is_complete
 from app.extensions import babel
@@ -160,10 +161,21 @@ def _template_filter(part: str):
     return formatted
 
 
+def isolate(value: object, direction: str = "auto") -> Markup:
+    """`{{ _("Sent to %(email)s.", email=address|isolate) }}`: a value of its own direction
+    (an address, a file name, a name) keeps its order inside right-to-left text; a number
+    or a score, which has no letters to tell, is `|isolate("ltr")`."""
+    if direction == "ltr":
+        return Markup('<bdi dir="ltr">{}</bdi>').format(value)
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
 def register_date_filters(app: Flask) -> None:
     """Every date filter of the templates, Flask-Babel's names included, goes to format_when;
-    language and country codes are written as names in the reader's language."""
+    language and country codes are written as names in the reader's language; `isolate`
+    keeps an address or a number in its own direction inside a sentence."""
     app.jinja_env.filters.update(
+        isolate=isolate,
         when=_template_filter("datetime"),
         datetimeformat=_template_filter("datetime"),
         day=_template_filter("date"),

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale, get_locale
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -29,8 +31,10 @@ log = logging.getLogger(__name__)
 # progress(done, total, message=""): what a long service tells its job as it goes.
 Progress = Callable[[int, int, str], None]
 
-# Where start_job keeps the task's name among the parameters, for the re-dispatcher.
+# Where start_job keeps the task's name among the parameters, for the re-dispatcher, and
+# the language its starter was reading, which the task writes in (job_locale).
 TASK_PARAMETER = "_task_name"
+LOCALE_PARAMETER = "_locale"
 FINISHED_STATES = (JobState.SUCCEEDED, JobState.FAILED)
 
 
@@ -42,17 +46,34 @@ def start_job(
     call_id: int | None = None,
     parameters: dict[str, Any] | None = None,
 ) -> Job:
-    """Record a job and queue its task (the task receives job_id) after the commit."""
+    """Record a job and queue its task (the task receives job_id) after the commit. The job
+    keeps the language of the page it was started from: what its task writes (a file's
+    headers, its progress messages) is in that language (`in_job_language`)."""
     job = Job(
         kind=kind,
         started_by_id=actor.id,
         call_id=call_id,
-        parameters={**(parameters or {}), TASK_PARAMETER: task_name},
+        parameters={
+            **(parameters or {}),
+            TASK_PARAMETER: task_name,
+            LOCALE_PARAMETER: str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]),
+        },
     )
     db.session.add(job)
     db.session.flush()
     enqueue_after_commit(task_name, job_id=job.id)
     return job
+
+
+def job_locale(job: Job) -> str:
+    """The language the job's starter was reading (the default for a job started before
+    jobs kept it)."""
+    return job.parameters.get(LOCALE_PARAMETER) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def in_job_language(job: Job) -> AbstractContextManager:
+    """`with in_job_language(job):` what a task writes is in its starter's language."""
+    return force_locale(job_locale(job))
 
 
 def mark_running(job: Job) -> None:

@@ -37,6 +37,7 @@ class Answer:
     label: str
     value: str  # "" when not answered
     long: bool = False  # free text, shown with its line breaks
+    left_to_right: bool = False  # an address or a phone number, in any page's direction
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,14 @@ def present_proposal(
                 if hidden and spec.name in CONTACT_FIELDS:
                     continue
                 value = present_value(spec, _read(data, section, spec))
-                answers.append(Answer(str(spec.label), value, long=spec.kind == Kind.TEXTAREA))
+                answers.append(
+                    Answer(
+                        str(spec.label),
+                        value,
+                        long=spec.kind == Kind.TEXTAREA,
+                        left_to_right=spec.kind in (Kind.EMAIL, Kind.PHONE),
+                    )
+                )
                 if spec.kind == Kind.COUNTRY and data.get("continent"):
                     # Derived from the country, not asked; read beside it.
                     continent = data["continent"]

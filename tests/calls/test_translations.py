@@ -4,6 +4,7 @@ opens only when none is missing, and each reader sees their language or the main
 from __future__ import annotations
 
 import pytest
+from markupsafe import escape
 
 from app.calls import services
 from app.calls.models import CallState
@@ -270,3 +271,41 @@ def test_a_main_language_not_ticked_is_a_form_error(admin_client, admin):
     assert "Tick the main language among the languages of the call." in response.get_data(
         as_text=True
     )
+
+
+# --- what visitors read -----------------------------------------------------------------
+
+
+def _open_bilingual_call(admin):
+    call = bilingual_call()
+    translate_everything(admin, call)
+    services.open_call(actor=admin, call=call)
+    db.session.commit()
+    return call
+
+
+def _page(client, path: str, language: str) -> str:
+    return client.get(path, headers={"Accept-Language": language}).get_data(as_text=True)
+
+
+def test_a_visitor_reads_the_call_and_its_criteria_in_their_language(admin, client):
+    call = _open_bilingual_call(admin)
+    criterion = call.criteria[0]
+    french_name = criterion.translations["fr"]["name"]
+    for path in ("/", f"/calls/{call.slug}"):
+        page = _page(client, path, "fr")
+        assert str(escape(FRENCH_CALL["title"])) in page, path
+        assert call.title not in page, path
+        assert "language-note" not in page, path
+    public = _page(client, f"/calls/{call.slug}", "fr")
+    assert str(escape(french_name)) in public and str(escape(FRENCH_CALL["description"])) in public
+
+
+def test_a_language_the_call_lacks_shows_the_main_one_marked_and_said(admin, client):
+    call = _open_bilingual_call(admin)
+    note = "No disponible en su idioma; se muestra en inglés."  # English named in Spanish
+    for path in ("/", f"/calls/{call.slug}"):
+        page = _page(client, path, "es")
+        assert f'lang="en" dir="ltr">{escape(call.title)}<' in page, path
+        assert str(escape(note)) in page, path
+    assert 'lang="es"' in _page(client, "/", "es")  # the page itself stays in Spanish

@@ -49,5 +49,5 @@ def test_export_call_command_writes_the_file(app, scored, tmp_path):
         args=["export-call", scored.call.slug, "--format", "csv", "--output", str(output)]
     )
     assert result.exit_code == 0, result.output
-    assert output.read_bytes().startswith(b"\xef\xbb\xbfproposal_rank")
+    assert output.read_bytes().startswith("\ufeffRank,".encode())
     assert len(output.read_text(encoding="utf-8-sig").splitlines()) == 1 + len(scored.reviews)

@@ -23,13 +23,7 @@ RAW_VALUES = (
     | {recommendation.value for recommendation in Recommendation}
     | {"True", "False", "true", "false", "PT", "IT", "KE"}
 )
-HUMAN_CSV_COLUMNS = (
-    "proposal_state",
-    "recommendation",
-    "comment_shareable",
-    "continent",
-    "country",
-)
+HUMAN_CSV_COLUMNS = ("State", "Recommendation", "Shareable", "Continent", "Country")
 
 
 @pytest.fixture
@@ -44,13 +38,13 @@ def shareable(scored):
 def test_csv_writes_labels_in_its_human_columns(shareable):
     text = exported(shareable.call, "csv").decode("utf-8-sig")
     rows = read_csv(io.StringIO(text, newline=""))
-    lisbon = [row for row in rows if row["city"] == "Lisbon"]
-    assert {row["country"] for row in lisbon} == {"Portugal"}
-    assert {row["country_code"] for row in lisbon} == {"PT"}  # the code keeps its own column
-    assert {row["proposal_state"] for row in rows} == {"Submitted"}
-    assert {row["recommendation"] for row in rows} == {"Support", "Strongly support"}
-    assert {row["comment_shareable"] for row in rows} == {"Yes", "No"}
-    assert "South America" in {row["continent"] for row in rows}
+    lisbon = [row for row in rows if row["City"] == "Lisbon"]
+    assert {row["Country"] for row in lisbon} == {"Portugal"}
+    assert {row["Country code"] for row in lisbon} == {"PT"}  # the code keeps its own column
+    assert {row["State"] for row in rows} == {"Submitted"}
+    assert {row["Recommendation"] for row in rows} == {"Support", "Strongly support"}
+    assert {row["Shareable"] for row in rows} == {"Yes", "No"}
+    assert "South America" in {row["Continent"] for row in rows}
     for row in rows:
         for column in HUMAN_CSV_COLUMNS:
             assert row[column] not in RAW_VALUES, (column, row[column])

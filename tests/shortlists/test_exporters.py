@@ -113,22 +113,22 @@ def test_csv_has_a_bom_one_row_per_review_and_reads_back_exactly(tricky):
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
     as_written = list(csv.DictReader(io.StringIO(text, newline="")))
-    written = {row["overall_comment"] for row in as_written} | {
-        value for row in as_written for key, value in row.items() if key.startswith("comment:")
+    written = {row["Overall comment"] for row in as_written} | {
+        value for row in as_written for key, value in row.items() if key.startswith("Comment: ")
     }
     assert {"'" + value for value in FORMULA_LIKE[:8]} <= written  # shown as text
     rows = read_csv(io.StringIO(text, newline=""))
     assert len(rows) == len(tricky.reviews)
-    comments = {row["overall_comment"] for row in rows} | {
-        value for row in rows for key, value in row.items() if key.startswith("comment:")
+    comments = {row["Overall comment"] for row in rows} | {
+        value for row in rows for key, value in row.items() if key.startswith("Comment: ")
     }
     assert set(FORMULA_LIKE[:8]) <= comments
     assert "\n".join(FORMULA_LIKE) in comments
-    cities = {row["city"] for row in rows}
+    cities = {row["City"] for row in rows}
     assert set(FORMULA_LIKE[:3]) <= cities
-    lisbon = [row for row in rows if row["city"] == "Lisbon"]
-    assert {row["review_total"] for row in lisbon} == {"100.0", "75.0"}
-    assert lisbon[0]["proposal_rank"] == "1" and lisbon[0]["score:diversity"] in ("5.0", "4.0")
+    lisbon = [row for row in rows if row["City"] == "Lisbon"]
+    assert {row["Review total (0-100)"] for row in lisbon} == {"100.0", "75.0"}
+    assert lisbon[0]["Rank"] == "1" and lisbon[0]["Score: Diversity"] in ("5.0", "4.0")
 
 
 def test_csv_streams_in_chunks_as_rows_are_read(app_context):

@@ -226,7 +226,7 @@ def test_csv_download_streams_with_a_bom_and_a_file_name(admin_client, scored):
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     _disposition, options = parse_options_header(response.headers["Content-Disposition"])
     assert options["filename"].startswith(f"{scored.call.slug}-reviews-")
-    assert response.get_data().startswith(b"\xef\xbb\xbfproposal_rank,")
+    assert response.get_data().startswith("\ufeffRank,".encode())
 
 
 def test_xlsx_download_is_a_workbook(admin_client, scored):

@@ -15,7 +15,7 @@ from app.calls.models import Call
 from app.jobs.services import Progress
 from app.shortlists.exporters.cells import csv_decode, csv_encode, plain
 from app.shortlists.exporters.rows import ExportData, tell
-from app.shortlists.exporters.words import Words, word
+from app.shortlists.exporters.words import Words, column_header, word
 from app.shortlists.models import Shortlist
 
 
@@ -58,8 +58,9 @@ def csv_record(values: Iterable[Any]) -> str:
 def iter_csv(
     call: Call, *, shortlist: Shortlist | None = None, progress: Progress | None = None
 ) -> Iterator[bytes]:
-    """UTF-8 with a byte order mark (so spreadsheets pick the encoding), one row per review.
-    Every review, whatever a shortlist says: `shortlist` is not read."""
+    """UTF-8 with a byte order mark (so spreadsheets pick the encoding), a header row in the
+    reader's language (`words.column_header`), then one row per review. Every review,
+    whatever a shortlist says: `shortlist` is not read."""
     data = ExportData(call)
     total = data.total_reviews() if progress else 0
     columns = data.review_columns()
@@ -72,7 +73,10 @@ def iter_csv(
         (at["recommendation"], words.recommendations),
     ]
     shareable = at["comment_shareable"]
-    lines = ["\ufeff", csv_record([*columns[:country_at], "country", *columns[country_at:]])]
+    names = {criterion.key: criterion.name for criterion in data.criteria}
+    header = [column_header(column, names) for column in columns]
+    header.insert(country_at, column_header("country"))
+    lines = ["\ufeff", csv_record(header)]
     for done, row in enumerate(data.review_rows(), start=1):
         for index, labels in worded:
             row[index] = word(labels, row[index])
@@ -87,7 +91,9 @@ def iter_csv(
 
 
 def read_csv(stream: Iterable[str]) -> list[dict[str, str]]:
-    """Read a CSV written by iter_csv back to the exact original values (for tests, imports)."""
+    """Read a CSV written by iter_csv back to the exact original values, each row keyed by
+    its header as written (for tests, imports)."""
     return [
-        {key: csv_decode(value) for key, value in row.items()} for row in csv.DictReader(stream)
+        {csv_decode(key): csv_decode(value) for key, value in row.items()}
+        for row in csv.DictReader(stream)
     ]

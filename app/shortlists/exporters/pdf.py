@@ -1,26 +1,28 @@
 """The PDF dossier: the shortlist's summary, then one section per shortlisted city (its
 scores, its answers as on its page, its reviews). Built whole, then sent.
 
-Drawn by reportlab from our own data with reportlab's bundled fonts: user text is escaped
-before it reaches the paragraph markup, so nothing (no <img src>, no link) can make it read
-a file or the network. reportlab is imported where a dossier is drawn (a web worker that
-never draws one does not carry it).
+Drawn by reportlab from our own data, in the language of the person exporting (a job's:
+the one its starter read, app.jobs.services.job_locale), every label through gettext.
+Text in any script and direction goes through pdf_text.py: shaped and laid out right to
+left where it is written so, with fonts bundled in the package (nothing read from the
+network). reportlab is imported where a dossier is drawn (a web worker that never draws one
+does not carry it).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, BinaryIO
-from xml.sax.saxutils import escape as xml_escape
 
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from app.calls.models import Call
+from app.core.i18n import format_when
 from app.db import utcnow
 from app.jobs.services import Progress
 from app.proposals import queries as proposal_queries
 from app.proposals.continents import CONTINENT_LABELS
-from app.proposals.presenting import PresentedProposal, present_proposal
+from app.proposals.presenting import PresentedProposal, PresentedSection, present_proposal
 from app.reviews.forms import RECOMMENDATION_LABELS
 from app.reviews.numbers import TOTAL_LABEL, describe_spread, format_score
 from app.shortlists import queries
@@ -30,27 +32,9 @@ from app.shortlists.models import Shortlist
 from app.shortlists.scoring import scale_of
 from app.shortlists.solver import Reason, describe
 
-_FONTS_READY = False
-
-
-def _register_fonts() -> tuple[str, str]:
-    """reportlab's own bundled Vera fonts (wider than Latin-1 Helvetica), read from its package."""
-    global _FONTS_READY
-    from reportlab import __file__ as reportlab_file
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if not _FONTS_READY:
-        fonts = Path(reportlab_file).parent / "fonts"
-        pdfmetrics.registerFont(TTFont("DossierSans", str(fonts / "Vera.ttf")))
-        pdfmetrics.registerFont(TTFont("DossierSans-Bold", str(fonts / "VeraBd.ttf")))
-        _FONTS_READY = True
-    return "DossierSans", "DossierSans-Bold"
-
-
-def _text(value: Any) -> str:
-    """User text made inert for reportlab's paragraph markup."""
-    return xml_escape(str(value if value is not None else "")).replace("\n", "<br/>")
+TEAL = "#1D5C63"
+GRID = "#D4DCDD"
+NO_ANSWER = "—"
 
 
 def write_pdf(
@@ -61,38 +45,11 @@ def write_pdf(
     progress: Progress | None = None,
 ) -> None:
     """The dossier of `shortlist` (one of `call`'s) into `out`."""
-    from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.platypus import (
-        PageBreak,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
-    )
+    from reportlab.platypus import PageBreak, SimpleDocTemplate
 
-    regular, bold = _register_fonts()
-    base = getSampleStyleSheet()
-    body = ParagraphStyle("DossierBody", parent=base["BodyText"], fontName=regular, fontSize=9.5)
-    small = ParagraphStyle("DossierSmall", parent=body, fontSize=8, leading=10)
-    h1 = ParagraphStyle("DossierH1", parent=base["Title"], fontName=bold)
-    h2 = ParagraphStyle("DossierH2", parent=base["Heading2"], fontName=bold)
-    h3 = ParagraphStyle("DossierH3", parent=base["Heading4"], fontName=bold)
-    table_style = TableStyle(
-        [
-            ("FONTNAME", (0, 0), (-1, -1), regular),
-            ("FONTNAME", (0, 0), (-1, 0), bold),
-            ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1D5C63")),
-            ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#D4DCDD")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]
-    )
-
+    dossier = _Dossier(str(get_locale() or "en"))
     data = ExportData(call, shortlist=shortlist)
     rows = [row for row in queries.shortlist_rows(shortlist.id) if row.included]
     # The organisers' reading of each proposal, as on its page (app.proposals.presenting).
@@ -106,96 +63,26 @@ def write_pdf(
     }
     reviews = queries.dossier_reviews(call.id, [row.proposal_id for row in rows])
 
-    story: list = [
-        Paragraph(_text(call.title), h1),
-        Paragraph(_text(_("Shortlist dossier")), h2),
-        Paragraph(
-            _text(
-                _(
-                    "Shortlist %(id)s (%(state)s), %(count)s cities. Generated %(when)s UTC.",
-                    id=shortlist.id,
-                    state=label(SHORTLIST_STATE_LABELS, shortlist.state),
-                    count=len(rows),
-                    when=utcnow().strftime("%Y-%m-%d %H:%M"),
-                )
-            ),
-            body,
-        ),
-        Spacer(1, 0.4 * cm),
-    ]
-    summary = [[_("Rank"), _("City"), _("Country"), _("Continent"), str(TOTAL_LABEL), _("Reviews")]]
-    for row in rows:
-        proposal = data.by_proposal.get(row.proposal_id)
-        summary.append(
-            [
-                str(row.rank),
-                Paragraph(_text(row.city), small),
-                Paragraph(_text(country(row.country_code)), small),
-                Paragraph(_text(label(CONTINENT_LABELS, row.continent)), small),
-                format_score(row.score),
-                str(proposal.reviews_submitted if proposal else 0),
-            ]
-        )
-    story.append(Table(summary, repeatRows=1, style=table_style))
-
+    story = dossier.summary(call, shortlist, rows, data)
     for done, row in enumerate(rows, start=1):
-        proposal = data.by_proposal.get(row.proposal_id)
-        reading = presented.get(row.proposal_id)
-        title = reading.title if reading and reading.title else row.city
-        story += [
-            PageBreak(),
-            Paragraph(_text(f"{row.rank}. {title}"), h2),
-            Paragraph(_text(describe(Reason.from_json(row.why))), body),
-        ]
-        if row.adjustment_reason:
-            story.append(
-                Paragraph(_text(_("Adjusted: %(reason)s", reason=row.adjustment_reason)), body)
-            )
-        scores = [[_("Criterion"), _("Weight"), _("Mean"), _("Scale")]]
-        for criterion in data.criteria:
-            value = proposal.criteria.get(criterion.id) if proposal else None
-            scores.append(
-                [
-                    Paragraph(_text(criterion.name), small),
-                    _fmt(criterion.weight),
-                    format_score(scale_of(criterion, value)),
-                    f"{_fmt(criterion.scale_min)}-{_fmt(criterion.scale_max)}",
-                ]
-            )
-        total = proposal.score if proposal else None
-        spread = proposal.spread if proposal else None
-        scores.append(
-            [
-                str(TOTAL_LABEL),
-                "",
-                format_score(total),
-                _("spread %(s)s", s=describe_spread(spread)),
-            ]
-        )
-        story += [Spacer(1, 0.3 * cm), Table(scores, repeatRows=1, style=table_style)]
-        if reading is not None:
-            story += _dossier_sections(reading, body=body, small=small, heading=h3)
-        city_reviews = reviews.get(row.proposal_id, [])
-        if city_reviews:
-            story.append(Paragraph(_text(_("Reviews")), h3))
-        for number, review in enumerate(city_reviews, start=1):
-            heading = _(
-                "Reviewer %(n)s: %(recommendation)s, confidence %(confidence)s",
-                n=number,
-                recommendation=label(RECOMMENDATION_LABELS, review.recommendation) or "-",
-                confidence=review.confidence or "-",
-            )
-            story.append(Paragraph(f"<b>{_text(heading)}</b>", body))
-            if review.overall_comment:
-                story.append(Paragraph(_text(review.overall_comment), body))
+        story.append(PageBreak())
+        story += dossier.city(row, data, presented.get(row.proposal_id))
+        story += dossier.reviews(reviews.get(row.proposal_id, []))
         if progress is not None:
-            progress(done, len(rows), _("%(done)s of %(total)s cities", done=done, total=len(rows)))
+            progress(
+                done,
+                len(rows),
+                ngettext(
+                    "%(done)s of %(num)s city", "%(done)s of %(num)s cities", len(rows), done=done
+                ),
+            )
 
     document = SimpleDocTemplate(
         out,
         pagesize=A4,
-        title=f"{call.title}: {_('Shortlist dossier')}",
+        title=_("Shortlist dossier: %(call)s", call=call.title),
         author="Dialogue Café Call",
+        lang=dossier.text.locale.replace("_", "-"),
         leftMargin=2 * cm,
         rightMargin=2 * cm,
         topMargin=2 * cm,
@@ -204,54 +91,188 @@ def write_pdf(
     document.build(story)
 
 
-def _dossier_sections(reading: PresentedProposal, *, body, small, heading) -> list:
-    """A proposal's answers in the dossier, labelled and worded as on its page."""
-    from reportlab.lib.units import cm
-    from reportlab.platypus import Paragraph, Table, TableStyle
+class _Dossier:
+    """The dossier's styles and the flowables of each of its parts."""
 
-    regular, _bold = _register_fonts()
-    short_style = TableStyle(
-        [
-            ("FONTNAME", (0, 0), (-1, -1), regular),
-            ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]
-    )
-    story: list = []
-    for part in reading.sections:
-        if part.partners is not None:
-            lines = [
-                f"<b>{_text(card.title)}</b> ({_text(card.kind)})"
-                + (f": {_text('; '.join(card.offers))}" if card.offers else "")
-                + (f". {_text(card.description)}" if card.description else "")
-                for card in part.partners
+    def __init__(self, locale: str):
+        from reportlab.lib import colors
+        from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+        from reportlab.platypus import TableStyle
+
+        from app.shortlists.exporters.pdf_text import BOLD, REGULAR, DossierText
+
+        self.text = DossierText(locale)
+        base = getSampleStyleSheet()
+        self.body = ParagraphStyle(
+            "DossierBody", parent=base["BodyText"], fontName=REGULAR, fontSize=9.5
+        )
+        self.strong = ParagraphStyle("DossierStrong", parent=self.body, fontName=BOLD)
+        self.small = ParagraphStyle("DossierSmall", parent=self.body, fontSize=8, leading=10)
+        self.header = ParagraphStyle(
+            "DossierHeader", parent=self.small, fontName=BOLD, textColor=colors.white
+        )
+        self.h1 = ParagraphStyle("DossierH1", parent=base["Title"], fontName=BOLD)
+        self.h2 = ParagraphStyle("DossierH2", parent=base["Heading2"], fontName=BOLD)
+        self.h3 = ParagraphStyle("DossierH3", parent=base["Heading4"], fontName=BOLD)
+        self.table_style = TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(TEAL)),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor(GRID)),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (0, 0), (-1, -1), "RIGHT" if self.text.rtl else "LEFT"),
             ]
-        elif part.files is not None:
-            files = [_text(f"{file.name} ({file.kind}, {file.size})") for file in part.files]
-            lines = files or [_text(_("No files."))]
-        else:
-            lines = []
-        if lines:
-            story += [Paragraph(_text(part.title), heading), Paragraph("<br/>".join(lines), body)]
-            continue
+        )
+        self.plain_table_style = TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+
+    # -- text ---------------------------------------------------------------------------
+
+    def label(self, value: Any, style=None):
+        """Our own words (maybe holding a value): in the dossier's direction."""
+        return self.text.paragraph(value, style or self.body)
+
+    def written(self, value: Any, style=None):
+        """A text someone wrote (a city, a reviewer, an organiser): in its own direction."""
+        return self.text.paragraph(value, style or self.body, own_direction=True)
+
+    def table(self, header: list[str], rows: list[list], widths: list[float], style=None):
+        from reportlab.lib.units import cm
+        from reportlab.platypus import Table
+
+        cells = [[self.label(text, self.header) for text in header], *rows] if header else rows
+        return Table(
+            [self.text.row(row) for row in cells],
+            colWidths=self.text.row([width * cm for width in widths]),
+            repeatRows=1 if header else 0,
+            style=style or self.table_style,
+        )
+
+    # -- parts --------------------------------------------------------------------------
+
+    def summary(self, call: Call, shortlist: Shortlist, rows, data: ExportData) -> list:
+        from reportlab.lib.units import cm
+        from reportlab.platypus import Spacer
+
+        line = ngettext(
+            "Shortlist %(id)s (%(state)s): %(num)s city.",
+            "Shortlist %(id)s (%(state)s): %(num)s cities.",
+            len(rows),
+            id=shortlist.id,
+            state=label(SHORTLIST_STATE_LABELS, shortlist.state),
+        )
+        made = _("Made on %(when)s.", when=format_when(utcnow()))
+        table = []
+        for row in rows:
+            proposal = data.by_proposal.get(row.proposal_id)
+            table.append(
+                [
+                    str(row.rank),
+                    self.written(row.city, self.small),
+                    self.label(country(row.country_code), self.small),
+                    self.label(label(CONTINENT_LABELS, row.continent), self.small),
+                    format_score(row.score),
+                    str(proposal.reviews_submitted if proposal else 0),
+                ]
+            )
+        header = [_("Rank"), _("City"), _("Country"), _("Continent"), str(TOTAL_LABEL)]
+        return [
+            self.written(call.title, self.h1),
+            self.label(_("Shortlist dossier"), self.h2),
+            self.label(f"{line} {made}"),
+            Spacer(1, 0.4 * cm),
+            self.table([*header, _("Reviews")], table, [1.3, 4.4, 3.4, 3.0, 2.9, 2.0]),
+        ]
+
+    def city(self, row, data: ExportData, reading: PresentedProposal | None) -> list:
+        from reportlab.lib.units import cm
+        from reportlab.platypus import Spacer
+
+        proposal = data.by_proposal.get(row.proposal_id)
+        title = reading.title if reading and reading.title else row.city
+        story = [
+            self.label(f"{row.rank}. {title}", self.h2),
+            self.label(describe(Reason.from_json(row.why))),
+        ]
+        if row.adjustment_reason:
+            story.append(self.label(_("Adjusted: %(reason)s", reason=row.adjustment_reason)))
+        scores = []
+        for criterion in data.criteria:
+            value = proposal.criteria.get(criterion.id) if proposal else None
+            scores.append(
+                [
+                    self.written(criterion.name, self.small),
+                    _number(criterion.weight),
+                    format_score(scale_of(criterion, value)),
+                    f"{_number(criterion.scale_min)}-{_number(criterion.scale_max)}",
+                ]
+            )
+        spread = proposal.spread if proposal else None
+        scores.append(
+            [
+                self.label(TOTAL_LABEL, self.small),
+                "",
+                format_score(proposal.score if proposal else None),
+                self.label(_("spread %(s)s", s=describe_spread(spread)), self.small),
+            ]
+        )
+        header = [_("Criterion"), _("Weight"), _("Mean"), _("Scale")]
+        story += [Spacer(1, 0.3 * cm), self.table(header, scores, [7.0, 2.5, 3.0, 4.5])]
+        if reading is not None:
+            for part in reading.sections:
+                story += self.section(part)
+        return story
+
+    def section(self, part: PresentedSection) -> list:
+        """A proposal's section in the dossier, labelled and worded as on its page."""
+        story = [self.label(part.title, self.h3)]
+        if part.partners is not None:
+            for card in part.partners:
+                what = card.kind + (f": {'; '.join(card.offers)}" if card.offers else "")
+                story += [self.written(card.title, self.strong), self.label(what)]
+                if card.description:
+                    story.append(self.written(card.description))
+            return story
+        if part.files is not None:
+            files = [f"{file.name} ({file.kind}, {file.size})" for file in part.files]
+            return [*story, self.label("\n".join(files) or _("No files."))]
         short = [
-            [Paragraph(_text(a.label), small), Paragraph(_text(a.value or "—"), small)]
+            [self.label(a.label, self.small), self.written(a.value or NO_ANSWER, self.small)]
             for a in part.answers
             if not a.long
         ]
-        long = [a for a in part.answers if a.long]
-        story.append(Paragraph(_text(part.title), heading))
         if short:
-            story.append(Table(short, colWidths=[5 * cm, 11 * cm], style=short_style))
-        for answer in long:
-            story += [
-                Paragraph(f"<b>{_text(answer.label)}</b>", body),
-                Paragraph(_text(answer.value or "—"), body),
-            ]
-    return story
+            story.append(self.table([], short, [5.0, 11.0], self.plain_table_style))
+        for answer in part.answers:
+            if answer.long:
+                story += [
+                    self.label(answer.label, self.strong),
+                    self.written(answer.value or NO_ANSWER),
+                ]
+        return story
+
+    def reviews(self, reviews: list) -> list:
+        story = [self.label(_("Reviews"), self.h3)] if reviews else []
+        for number, review in enumerate(reviews, start=1):
+            heading = _(
+                "Reviewer %(n)s: %(recommendation)s, confidence %(confidence)s",
+                n=number,
+                recommendation=label(RECOMMENDATION_LABELS, review.recommendation) or "-",
+                confidence=review.confidence or "-",
+            )
+            story.append(self.label(heading, self.strong))
+            if review.overall_comment:
+                story.append(self.written(review.overall_comment))
+        return story
 
 
-def _fmt(value: float | None) -> str:
+def _number(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))

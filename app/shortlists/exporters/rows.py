@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.calls.models import Call, Criterion
 from app.extensions import db
@@ -120,4 +120,7 @@ def round_for_file(value: float | None, digits: int = 4) -> float | None:
 def tell(progress: Progress | None, done: int, total: int) -> None:
     """Report every STREAM_BATCH reviews written, and the last one."""
     if progress is not None and (done % STREAM_BATCH == 0 or done == total):
-        progress(done, max(total, 1), _("%(done)s of %(total)s reviews", done=done, total=total))
+        message = ngettext(
+            "%(done)s of %(num)s review", "%(done)s of %(num)s reviews", total, done=done
+        )
+        progress(done, max(total, 1), message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.proposals.continents import CONTINENT_LABELS
@@ -27,6 +28,56 @@ SHORTLIST_STATE_LABELS = {
     ShortlistState.PUBLISHED: _l("Published"),
     ShortlistState.FAILED: _l("No result"),
 }
+
+
+# The column headers of the files people open in a spreadsheet (CSV and XLSX), by the
+# column's stable name (the JSON keys, the positions in `rows.ExportData.review_columns`).
+COLUMN_LABELS = {
+    "rank": _l("Rank"),
+    "proposal_rank": _l("Rank"),
+    "score": _l("Score (0-100)"),
+    "proposal_score": _l("Score (0-100)"),
+    "proposal_id": _l("Proposal number"),
+    "city": _l("City"),
+    "country_code": _l("Country code"),
+    "country": _l("Country"),
+    "continent": _l("Continent"),
+    "region": _l("Region"),
+    "state": _l("State"),
+    "proposal_state": _l("State"),
+    "total": _l("Raw total"),
+    "total_calibrated": _l("Calibrated total"),
+    "spread": _l("Spread"),
+    "reviews_submitted": _l("Reviews"),
+    "reviews_missing": _l("Missing reviews"),
+    "in_shortlist": _l("In shortlist"),
+    "why": _l("Why"),
+    "adjustment_reason": _l("Adjustment reason"),
+    "review_id": _l("Review number"),
+    "reviewer_id": _l("Reviewer number"),
+    "reviewer_name": _l("Reviewer"),
+    "reviewer_email": _l("Reviewer's email"),
+    "submitted_at": _l("Submitted (UTC)"),
+    "recommendation": _l("Recommendation"),
+    "confidence": _l("Confidence"),
+    "review_total": _l("Review total (0-100)"),
+    "overall_comment": _l("Overall comment"),
+    "comment_for_applicant": _l("Comment for the city"),
+    "comment_shareable": _l("Shareable"),
+}
+
+
+def column_header(column: str, criteria_names: dict[str, str] | None = None) -> str:
+    """A column's header in the reader's language: "score:<key>" and "comment:<key>" (one
+    per criterion) are named after the criterion."""
+    kind, _sep, key = column.partition(":")
+    if key and criteria_names is not None and key in criteria_names:
+        name = criteria_names[key]
+        if kind == "score":
+            return _("Score: %(name)s", name=name)
+        if kind == "comment":
+            return _("Comment: %(name)s", name=name)
+    return str(COLUMN_LABELS.get(column, column))
 
 
 def label(labels: dict, value: Any) -> str:

@@ -7,6 +7,7 @@ not carry it (tests/core/test_web_footprint.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -14,34 +15,35 @@ from typing import Any, BinaryIO
 from flask_babel import gettext as _
 
 from app.calls.models import Call
+from app.core.i18n import text_direction
 from app.db import utcnow
 from app.jobs.services import Progress
 from app.shortlists.exporters.cells import needs_quote, plain, xlsx_encode
 from app.shortlists.exporters.rows import ExportData, round_for_file, tell
-from app.shortlists.exporters.words import Words, word
+from app.shortlists.exporters.words import Words, column_header, word
 from app.shortlists.models import Shortlist
+
+# Characters a sheet's name cannot hold, and its length (Excel refuses the file otherwise).
+_NOT_IN_SHEET_TITLES = re.compile(r"[\[\]:*?/\\]")
+SHEET_TITLE_LENGTH = 31
 
 
 class _Sheet:
     """A write-only worksheet with a styled, frozen header and formula-safe cells."""
 
-    def __init__(self, workbook, title: str, columns: list[tuple[str, int]], styles):
+    def __init__(self, workbook, title: str, header: list[tuple[str, int]], styles, *, rtl: bool):
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.utils import get_column_letter
 
         self._cell_class = WriteOnlyCell
-        self.sheet = workbook.create_sheet(title=title)
-        self.styles = styles
-        for index, (_label, width) in enumerate(columns, start=1):
+        self.sheet = workbook.create_sheet(title=sheet_title(title))
+        if rtl:
+            self.sheet.sheet_view.rightToLeft = True  # columns run from the right, as in Arabic
+        for index, (_label, width) in enumerate(header, start=1):
             self.sheet.column_dimensions[get_column_letter(index)].width = width
         self.sheet.freeze_panes = "A2"
-        header = []
-        for label, _width in columns:
-            cell = self._cell_class(self.sheet, value=xlsx_encode(label))
-            cell.font, cell.fill, cell.alignment = styles
-            header.append(cell)
-        self.sheet.append(header)
-        self.sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}1"
+        self.sheet.append([self._text(label, styles) for label, _width in header])
+        self.sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}1"
 
     def append(self, values: Iterable[Any]) -> None:
         self.sheet.append([self._value(value) for value in values])
@@ -57,14 +59,25 @@ class _Sheet:
         value = plain(value)
         return self._text(value) if isinstance(value, str) else value
 
-    def _text(self, value: str) -> Any:
+    def _text(self, value: str, styles=None) -> Any:
+        """A text cell, header or data, shown exactly as written and never run as a formula:
+        one that would be ("=...", "+...") is a string cell with the quotePrefix style."""
         encoded = xlsx_encode(value)
-        if not needs_quote(value):
+        quoted = needs_quote(value)
+        if not quoted and styles is None:
             return encoded
         cell = self._cell_class(self.sheet, value=encoded)
-        cell.data_type = "s"  # never a formula, even for "=..."
-        cell.quotePrefix = True
+        if quoted:
+            cell.data_type = "s"  # never a formula, even for "=..."
+            cell.quotePrefix = True
+        if styles is not None:
+            cell.font, cell.fill, cell.alignment = styles
         return cell
+
+
+def sheet_title(title: str) -> str:
+    """A translated sheet name as Excel takes it: none of []:*?/\\, at most 31 characters."""
+    return _NOT_IN_SHEET_TITLES.sub(" ", title).strip()[:SHEET_TITLE_LENGTH] or "-"
 
 
 def write_xlsx(
@@ -74,7 +87,8 @@ def write_xlsx(
     shortlist: Shortlist | None = None,
     progress: Progress | None = None,
 ) -> None:
-    """The workbook of `call` into `out`; `shortlist` (if any) fills "In shortlist" and "Why"."""
+    """The workbook of `call` into `out`, its headers and sheet names in the reader's
+    language; `shortlist` (if any) fills "In shortlist" and "Why"."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -87,30 +101,37 @@ def write_xlsx(
         Alignment(wrap_text=True, vertical="top"),
     )
     criteria = data.criteria
+    names = {c.key: c.name for c in criteria}
     words = Words()
+    rtl = text_direction(words.locale) == "rtl"
     shortlisted = words.yes_no
+
+    def header(*columns: tuple[str, int]) -> list[tuple[str, int]]:
+        return [(column_header(name, names), width) for name, width in columns]
+
     ranking = _Sheet(
         workbook,
         _("Ranking"),
         [
-            (_("Rank"), 7),
-            (_("City"), 22),
-            (_("Country"), 18),
-            (_("Continent"), 15),
-            (_("Region"), 18),
-            (_("State"), 14),
-            (_("Score (0-100)"), 11),
-            (_("Raw total"), 10),
-            (_("Calibrated total"), 11),
-            (_("Spread"), 9),
-            (_("Reviews"), 9),
-            (_("Missing reviews"), 10),
+            *header(
+                ("rank", 7),
+                ("city", 22),
+                ("country", 18),
+                ("continent", 15),
+                ("region", 18),
+                ("state", 14),
+                ("score", 11),
+                ("total", 10),
+                ("total_calibrated", 11),
+                ("spread", 9),
+                ("reviews_submitted", 9),
+                ("reviews_missing", 10),
+            ),
             *[(c.name, 12) for c in criteria],
-            (_("In shortlist"), 10),
-            (_("Why"), 50),
-            (_("Adjustment reason"), 40),
+            *header(("in_shortlist", 10), ("why", 50), ("adjustment_reason", 40)),
         ],
         styles,
+        rtl=rtl,
     )
     for row in data.ranking_rows():
         ranking.append(
@@ -137,31 +158,35 @@ def write_xlsx(
         workbook,
         _("Scores"),
         [
-            (_("Rank"), 7),
-            (_("City"), 22),
-            (_("Country"), 18),
-            (_("Reviewer"), 22),
-            (_("Submitted (UTC)"), 18),
-            (_("Recommendation"), 16),
-            (_("Confidence"), 10),
-            (_("Review total (0-100)"), 12),
+            *header(
+                ("rank", 7),
+                ("city", 22),
+                ("country", 18),
+                ("reviewer_name", 22),
+                ("submitted_at", 18),
+                ("recommendation", 16),
+                ("confidence", 10),
+                ("review_total", 12),
+            ),
             *[(c.name, 12) for c in criteria],
         ],
         styles,
+        rtl=rtl,
     )
     comments = _Sheet(
         workbook,
         _("Reviews and comments"),
-        [
-            (_("Rank"), 7),
-            (_("City"), 22),
-            (_("Reviewer"), 22),
-            (_("Overall comment"), 60),
-            (_("Comment for the city"), 50),
-            (_("Shareable"), 10),
-            *[(_("Comment: %(name)s", name=c.name), 40) for c in criteria],
-        ],
+        header(
+            ("rank", 7),
+            ("city", 22),
+            ("reviewer_name", 22),
+            ("overall_comment", 60),
+            ("comment_for_applicant", 50),
+            ("comment_shareable", 10),
+            *[(f"comment:{c.key}", 40) for c in criteria],
+        ),
         styles,
+        rtl=rtl,
     )
     columns = data.review_columns()
     at = {name: index for index, name in enumerate(columns)}  # positions, looked up once
