@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
@@ -266,30 +267,58 @@ def crawl(
     max_pages: int = MAX_PAGES,
 ) -> Crawl:
     """Every page reachable from `start` by same-site links, breadth-first, within bounds."""
+
+    def fetch(url: str) -> Fetched:
+        response = client.get(url)
+        return Fetched(response.status_code, response.mimetype, response.get_data(as_text=True))
+
+    return crawl_with(app, fetch, start=start, max_pages=max_pages)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What one GET gave: the test client's response, or the page a browser shows."""
+
+    status: int
+    mimetype: str
+    html: str
+    url: str | None = None  # where the browser landed, when it followed a redirect
+
+
+def crawl_with(
+    app: Flask,
+    fetch: Callable[[str], Fetched],
+    *,
+    start: tuple[str, ...] = ("/",),
+    max_pages: int = MAX_PAGES,
+    per_shape: int = PER_SHAPE,
+) -> Crawl:
+    """The crawl with any way of getting a page (the test client, or a browser)."""
     result = Crawl()
     queue: deque[str] = deque()
     seen: set[str] = set()
-    per_shape: dict[tuple, int] = {}
+    visited_of_shape: dict[tuple, int] = {}
 
     def enqueue(url: str) -> None:
         path = _path(url.split("#", 1)[0])
         shape = _shape(app, path)
-        if shape is None or path in seen or per_shape.get(shape, 0) >= PER_SHAPE:
+        if shape is None or path in seen or visited_of_shape.get(shape, 0) >= per_shape:
             return
         seen.add(path)
-        per_shape[shape] = per_shape.get(shape, 0) + 1
+        visited_of_shape[shape] = visited_of_shape.get(shape, 0) + 1
         queue.append(path)
 
     for url in start:
         enqueue(url)
     while queue and len(result.pages) < max_pages:
         url = queue.popleft()
-        response = client.get(url)
-        page = Page(url=url, status=response.status_code, endpoint=endpoint_of(app, url) or "")
+        fetched = fetch(url)
+        url = fetched.url or url
+        page = Page(url=url, status=fetched.status, endpoint=endpoint_of(app, url) or "")
         result.pages.append(page)
-        if response.mimetype != "text/html" or response.status_code != 200:
+        if fetched.mimetype != "text/html" or fetched.status != 200:
             continue
-        page.html = response.get_data(as_text=True)
+        page.html = fetched.html
         page.links = _links(url, page.html)
         page.forms = parse_forms(app, url, page.html)
         for link in page.links:

@@ -87,11 +87,12 @@ def context(browser, request):
 
 @pytest.fixture
 def person(browser, request):
-    """`person()` opens a page in a browser of its own (its own cookies): one per person."""
+    """`person()` opens a page in a browser of its own (its own cookies): one per person;
+    `person(locale="ar", viewport=...)` one with other settings."""
     contexts = []
 
-    def new_person():
-        contexts.append(new_context(browser))
+    def new_person(**options):
+        contexts.append(new_context(browser, **options))
         return contexts[-1].new_page()
 
     yield new_person

@@ -16,14 +16,21 @@ ELIGIBILITY_QUESTION = "Do you apply for, or with the support of, a city governm
 
 
 def seed() -> None:
-    from app.calls.models import CallState, EligibilityQuestion
-    from app.calls.services import create_call
-    from app.db import utcnow
     from app.demo.seed import seed_demo
     from app.extensions import db
 
     seed_demo()
     db.session.commit()
+    add_browser_test_call()
+
+
+def add_browser_test_call() -> None:
+    """An open call with a single eligibility question, for the city's own tests."""
+    from app.calls.models import CallState, EligibilityQuestion
+    from app.calls.services import create_call
+    from app.db import utcnow
+    from app.extensions import db
+
     now = utcnow()
     call = create_call(
         actor=None,
@@ -44,7 +51,7 @@ def seed() -> None:
     db.session.commit()
 
 
-def main(command: str, *arguments: str) -> None:
+def main(command: str, *arguments: str, seeder=seed) -> None:
     from werkzeug.serving import run_simple
 
     from app import create_app
@@ -52,7 +59,7 @@ def main(command: str, *arguments: str) -> None:
     app = create_app("development")
     if command == "seed":
         with app.app_context():
-            seed()
+            seeder()
         return
     port = int(arguments[0])
     run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False, use_debugger=False)

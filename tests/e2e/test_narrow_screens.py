@@ -1,8 +1,9 @@
-"""The city's form on a phone (390 x 844 CSS pixels) in headless Chromium.
+"""Every page on a phone (390 x 844 CSS pixels) and at 200 % zoom, in headless Chromium.
 
-No page is wider than the screen (no sideways scrolling, even with long file names), and
-each page of the form shows its first field on the first screen: the list of sections is
-folded into one line above it. The registration form proposes the browser's time zone,
+No page of any role is wider than the screen (no sideways scrolling, even with long file
+names; a wide table scrolls inside itself), in English and in Arabic; each page of the
+city's form shows its first field on the first screen: the list of sections is folded into
+one line above it. The registration form proposes the browser's time zone,
 also when the browser calls it by an older name than the list does.
 """
 
@@ -16,12 +17,20 @@ import pytest
 from tests.e2e.conftest import browser_context
 from tests.e2e.people import expect, register_and_log_in, start_proposal
 from tests.e2e.server import CALL_SLUG
+from tests.e2e.site import ROLES, World, enter_as, page_list, visit_every_page, world
 from tests.proposals.helpers import minimal_pdf
 from tests.servers import Server, embedded
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
+# A 1280 x 800 window zoomed to 200 %: half as many CSS pixels, each drawn twice as large.
+ZOOMED = {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2}
+SCREENS = {
+    "phone-en": ("en", {"viewport": PHONE}),
+    "phone-ar": ("ar", {"viewport": PHONE, "locale": "ar"}),
+    "zoom-200-en": ("en", ZOOMED),
+}
 LONG_NAME = "Letter_of_support_from_the_Mayor_and_the_Regional_Council_of_Lisbon_2026.pdf"
 
 FIRST_FIELD = """() => {
@@ -49,6 +58,34 @@ def phone(browser, request):
 @pytest.fixture
 def desktop(browser, request):
     yield from browser_context(browser, request, viewport={"width": 1280, "height": 800})
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, browser_available) -> Iterator[World]:
+    yield from world(tmp_path_factory.mktemp("e2e-every-page-narrow"))
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("role", ROLES)
+def test_no_page_of_any_role_is_wider_than_the_screen(person, site, role, screen):
+    language, options = SCREENS[screen]
+    page = person(**options)
+    width = options["viewport"]["width"]
+    enter_as(page, site, role, language)
+    too_wide: list[str] = []
+
+    def check(shown) -> None:
+        scroll_width = shown.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            too_wide.append(
+                f"{shown.url} is {scroll_width} px: {shown.evaluate(WIDER_THAN_SCREEN)}"
+            )
+
+    pages = visit_every_page(page, site, role, check)
+    checked = page_list(pages)
+    print(f"\n{len(pages.pages)} pages measured for {role} on {screen}:\n{checked}")
+    assert len(pages.pages) > 3, checked
+    assert not too_wide, "\n".join(too_wide) + f"\npages measured:\n{checked}"
 
 
 def _measure(page) -> dict:
