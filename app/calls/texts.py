@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from flask import has_request_context
+from flask import has_app_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -136,7 +136,8 @@ def texts_in(call: Call, field: str) -> dict[str, str]:
 
 
 def current_locale() -> str:
-    return str(get_locale() or "en") if has_request_context() else "en"
+    """The page's language, or the one a task forced (flask_babel.force_locale)."""
+    return str(get_locale() or "en") if has_app_context() else "en"
 
 
 def language_name(code: str, *, in_locale: str | None = None) -> str:
@@ -145,6 +146,12 @@ def language_name(code: str, *, in_locale: str | None = None) -> str:
         return Locale.parse(code).get_display_name(in_locale or current_locale()) or code
     except (UnknownLocaleError, ValueError):
         return code
+
+
+def title_in(call: Call, locale: str | None) -> str:
+    """The call's title for an email to a reader of `locale` (the main one when None or
+    missing): `"call_title": title_in(call, recipient.locale)`."""
+    return text_in(call, "title", locale or main_language(call)).value
 
 
 def fallback_message(shown_in: str) -> str:

@@ -25,6 +25,7 @@ from app.accounts.models import User
 from app.accounts.recipients import Recipient, recipients_by_id
 from app.audit.services import record_audit
 from app.calls.models import Call
+from app.calls.texts import title_in
 from app.core.urls import external_url
 from app.errors import Conflict, DomainError
 from app.extensions import db
@@ -109,7 +110,7 @@ def _context(*, call: Call, subject: str, body: str, recipient: Recipient) -> di
         "recipient_name": recipient.name,
         "message_subject": subject,
         "message_body": body,
-        "call_title": call.title,
+        "call_title": title_in(call, recipient.locale),
         "call_url": external_url("calls.public_call", slug=call.slug),
     }
 

@@ -17,6 +17,7 @@ from app.accounts.models import User
 from app.accounts.recipients import Recipient, active_administrators, recipients_of
 from app.calls import services as call_services
 from app.calls.models import Call, CallState
+from app.calls.texts import title_in
 from app.core.urls import external_url
 from app.db import utcnow
 from app.extensions import db
@@ -122,7 +123,7 @@ def _queue_call_closed_notifications(call: Call) -> None:
             context={
                 "audience": audience,
                 "recipient_name": user.name,
-                "call_title": call.title,
+                "call_title": title_in(call, user.locale),
                 "call_url": call_url,
                 **context,
             },

@@ -32,6 +32,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.calls.models import Call
+from app.calls.texts import text_in
 from app.core.forms import FlaskForm, Form
 from app.proposals import sections
 from app.proposals.countries import country_choices
@@ -230,7 +231,7 @@ def section_form_data(
 def make_eligibility_form(call: Call) -> type[FlaskForm]:
     attributes: dict[str, Any] = {
         f"question_{question.id}": RadioField(
-            question.text,
+            text_in(question, "text").value,
             choices=choices(YES_NO),
             validators=[InputRequired(message=_l("Please answer this question."))],
         )

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.accounts.recipients import active_administrators
 from app.calls.models import Call, CallState
+from app.calls.texts import title_in
 from app.core.urls import external_url
 from app.db import utcnow
 from app.extensions import db
@@ -73,7 +74,7 @@ def send_closing_soon(*, now: datetime | None = None) -> int:
                 context={
                     "recipient_name": draft.name,
                     "city": draft.city,
-                    "call_title": call.title,
+                    "call_title": title_in(call, draft.locale),
                     "closes_at": call.closes_at.isoformat(),
                     "window": window,
                     "call_url": call_url,

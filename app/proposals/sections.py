@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.calls.models import Call
+from app.calls.texts import current_locale, text_in
 from app.proposals.countries import country_name, is_country_code
 from app.proposals.models import PartnerKind, Proposal, ProposalState
 
@@ -317,22 +318,25 @@ def fields_of(section: Section, call: Call) -> tuple[FieldSpec, ...]:
 def narrative_fields(call: Call) -> tuple[FieldSpec, ...]:
     """One narrative field per criterion of the call.
 
-    Kept in each process per call version, its `updated_at`, which every change of a
-    criterion moves (`calls.services`): the form's pages, every page of every city's
-    sitting, then read no criteria. `CRITERIA_FIELDS_CACHE_SIZE` calls are kept.
+    Kept in each process per call version and language (a criterion's name and guidance
+    are read in the page's language, app/calls/texts.py), its `updated_at`, which every
+    change of a criterion or its translations moves (`calls.services`): the form's pages,
+    every page of every city's sitting, then read no criteria. `CRITERIA_FIELDS_CACHE_SIZE`
+    calls are kept.
     """
     size = current_app.config["CRITERIA_FIELDS_CACHE_SIZE"]
     cache = current_app.extensions.setdefault("proposal_narrative_fields", {})
-    key = (call.id, call.updated_at)
+    locale = current_locale()  # the criteria's names and guidance in the city's language
+    key = (call.id, call.updated_at, locale)
     fields = cache.get(key)
     if fields is None:
         fields = tuple(
             FieldSpec(
                 narrative_field_name(criterion.key),
-                criterion.name,
+                text_in(criterion, "name", locale).value,
                 Kind.TEXTAREA,
                 max_length=criterion.max_length,
-                hint=criterion.guidance,
+                hint=text_in(criterion, "guidance", locale).value,
                 answers_key=criterion.key,
             )
             for criterion in call.criteria

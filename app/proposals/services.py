@@ -25,6 +25,7 @@ from app.audit.models import AuditEntry
 from app.audit.services import record_audit
 from app.calls.models import Call, EligibilityQuestion
 from app.calls.services import ensure_accepting_proposals
+from app.calls.texts import title_in
 from app.core.urls import external_url
 from app.db import utcnow
 from app.errors import Conflict, DomainError, NotAllowed, NotFound
@@ -707,7 +708,7 @@ def answer_clarification(
         db.session.flush()
     _audit(actor, proposal, "proposal.clarification_answered", clarification=clarification.id)
     context = {
-        "call_title": proposal.call.title,
+        "call_title": proposal.call.title,  # to the organisers: the call's main language
         "city": proposal.city,
         "question": clarification.question,
         "answer": clarification.answer,
@@ -765,7 +766,7 @@ def _notify_owner(proposal: Proposal, *, template: str, dedup_key: str, context_
     locale = owner.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         context = {
-            "call_title": proposal.call.title,
+            "call_title": title_in(proposal.call, locale),
             "city": proposal.city,
             "name": owner.name,
             **context_builder(),

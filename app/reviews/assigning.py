@@ -21,6 +21,7 @@ from sqlalchemy import exists, func, select
 from app.accounts.models import Role, User, UserRole
 from app.audit.services import record_audit
 from app.calls.models import Call
+from app.calls.texts import title_in
 from app.core.urls import external_url
 from app.db import utcnow
 from app.errors import Conflict, DomainError
@@ -113,7 +114,7 @@ def _queue_assigned_emails(
                 ),
                 context={
                     "reviewer_name": reviewer.name,
-                    "call_title": call.title,
+                    "call_title": title_in(call, reviewer.locale),
                     "count": len(proposal_ids),
                     "due_at": due_label(call.review_deadline),
                     "queue_url": external_url("reviews.queue"),

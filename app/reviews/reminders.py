@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.audit.services import record_audit
 from app.calls.models import Call
+from app.calls.texts import title_in
 from app.core.urls import external_url
 from app.db import utcnow
 from app.errors import DomainError
@@ -146,7 +147,7 @@ def remind_reviewer(
         dedup_key=f"review-nudge:{call.id}:{reviewer.id}:{now:%Y-%m-%d}",
         context={
             "reviewer_name": reviewer.name,
-            "call_title": call.title,
+            "call_title": title_in(call, reviewer.locale),
             "count": open_count,
             "due_at": due_label(call.review_deadline),
             "queue_url": external_url("reviews.queue"),

@@ -23,6 +23,7 @@ from app.accounts.models import User
 from app.audit.services import record_audit
 from app.calls.models import Call, CallState
 from app.calls.services import decide_call, start_review
+from app.calls.texts import title_in
 from app.core.urls import external_url
 from app.db import utcnow
 from app.errors import Conflict, DomainError, NotFound
@@ -679,7 +680,7 @@ def decision_messages(shortlist: Shortlist, *, include_comments: bool) -> list[D
                 locale=locale,
                 template="decision_shortlisted" if row.included else "decision_declined",
                 context={
-                    "call_title": call.title,
+                    "call_title": title_in(call, locale),
                     "city": row.city,
                     "recipient_name": row.owner_name,
                     "comments": comments.get(row.proposal_id, []),
