@@ -154,6 +154,9 @@ class BaseConfig:
     # Reviews: how many days before the review deadline reviewers get a reminder.
     REVIEW_REMINDER_DAYS = _env_int("REVIEW_REMINDER_DAYS", 3)
 
+    # Audit entries older than this many days are deleted each night; 0 keeps them forever.
+    AUDIT_RETENTION_DAYS = _env_int("AUDIT_RETENTION_DAYS", 730)
+
     # Calls: rendered public call pages kept per web process for visitors without an
     # account (app/calls/page_cache.py); 0 turns the cache off. A call's version is read
     # from the database at most once per VERSION_SECONDS per process, so an edit reaches
@@ -199,6 +202,7 @@ def celery_settings(broker_url: str, **overrides) -> dict:
             "workers.calls",
             "workers.reviews",
             "workers.shortlists",
+            "workers.audit",
         ],
         # Every periodic task is safe to run twice in the same window.
         "beat_schedule": {
@@ -216,6 +220,10 @@ def celery_settings(broker_url: str, **overrides) -> dict:
             "send-daily-digest": {
                 "task": "notifications.send_daily_digest",
                 "schedule": crontab(hour=7, minute=0),
+            },
+            "purge-old-audit-entries": {
+                "task": "audit.purge_old_entries",
+                "schedule": crontab(hour=3, minute=30),
             },
         },
     }

@@ -98,8 +98,8 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(views.bp)
 
 
-# Packages with `flask` commands: the domains, and the demo data.
-COMMANDS = (*DOMAINS, "demo")
+# Packages with `flask` commands: the domains, the audit log's retention, and the demo data.
+COMMANDS = (*DOMAINS, "audit", "demo")
 
 
 def _register_cli(app: Flask) -> None:

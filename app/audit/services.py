@@ -1,14 +1,20 @@
-"""Writing the audit log; every state change calls record_audit in its transaction."""
+"""Writing the audit log; every state change calls record_audit in its transaction.
+
+Also the one deletion the log knows: entries older than AUDIT_RETENTION_DAYS.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol, cast
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
+from sqlalchemy import CursorResult, delete
 
 from app.audit.models import AuditEntry
 from app.core.people import Person
+from app.db import utcnow
 from app.extensions import db
 
 
@@ -51,3 +57,34 @@ def record_audit(
 
 def _object_type(subject: Row) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(subject).__name__).lower()
+
+
+# --- retention ---------------------------------------------------------------------------
+
+PURGED_ACTION = "audit.purged"
+
+
+def purge_old_audit_entries(*, now: datetime | None = None) -> int:
+    """Delete the entries recorded more than AUDIT_RETENTION_DAYS before `now` (0 or less:
+    keep them forever) and say so in the log itself; the number deleted.
+
+    Safe to run twice: the second run finds nothing older and writes nothing. The caller
+    commits.
+    """
+    days = int(current_app.config.get("AUDIT_RETENTION_DAYS") or 0)
+    if days <= 0:
+        return 0
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    old = delete(AuditEntry).where(AuditEntry.at < cutoff)
+    result = db.session.execute(old.execution_options(synchronize_session=False))
+    deleted = cast(CursorResult, result).rowcount  # a DELETE's result is a cursor's
+    if deleted:
+        # Who reads the log later sees that a gap is the retention rule, not a hand.
+        record_audit(
+            None,
+            PURGED_ACTION,
+            ("audit_entry", None),
+            {"deleted": deleted, "before": cutoff.isoformat(), "retention_days": days},
+        )
+    db.session.flush()
+    return deleted
