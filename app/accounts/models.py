@@ -1,4 +1,4 @@
-"""Users and their roles."""
+"""Users, their roles and their sessions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, enum_column, utcnow
@@ -94,3 +94,42 @@ class UserRole(Base):
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="roles")
+
+
+class SessionEnd(enum.StrEnum):
+    """Why a session ended."""
+
+    LOGGED_OUT = "logged_out"
+    ENDED_BY_OWNER = "ended_by_owner"  # from another of the person's sessions
+    IDLE = "idle"
+    MAX_AGE = "max_age"
+    ALL_ENDED = "all_ended"  # the session token was replaced: logout, new password, deactivation
+    ROLE_CHANGED = "role_changed"
+
+
+class UserSession(Base):
+    """One login on one browser, from the login until it ends (app/accounts/sessions.py).
+
+    The browser holds a random key; only its SHA-256 is stored, so a copy of the table
+    opens no session.
+    """
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        CheckConstraint("(ended_at IS NULL) = (end_reason IS NULL)", name="ended_with_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "Keep me logged in": the session lasts as long as the remember cookie, idle or not.
+    remembered: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[SessionEnd | None] = enum_column(SessionEnd, nullable=True)
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    address: Mapped[str | None] = mapped_column(String(45))  # the longest IPv6 text
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"
