@@ -121,8 +121,12 @@ class BaseConfig:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    # The login form: hard limits per address and per (email typed, address), then a
+    # slow-down per account, never a lock-out (the rule: app/accounts/login_throttle.py).
     LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = "10 per 15 minutes"
+    LOGIN_SLOWDOWN_AFTER = "10 per 15 minutes"
+    LOGIN_SLOWDOWN_MAX_SECONDS = 60
 
     EMAIL_TOKEN_MAX_AGE = int(timedelta(days=3).total_seconds())
     PASSWORD_RESET_MAX_AGE = int(timedelta(hours=2).total_seconds())

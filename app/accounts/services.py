@@ -18,6 +18,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from app.accounts import login_throttle
 from app.accounts.models import (
     Role,
     User,
@@ -271,20 +272,31 @@ class LoginStatus(enum.Enum):
     INVALID = "invalid"  # unknown email or wrong password: never said which
     INACTIVE = "inactive"
     UNVERIFIED = "unverified"
+    WAIT = "wait"  # many failed logins for this email lately: this address waits first
 
 
 @dataclass(frozen=True)
 class LoginOutcome:
     status: LoginStatus
     user: User | None = None
+    retry_after: int = 0  # seconds, for WAIT
 
 
-def log_in(*, email: str, password: str) -> LoginOutcome:
-    """Check the credentials; on success record the login (the view starts the session)."""
+def log_in(*, email: str, password: str, address: str | None = None) -> LoginOutcome:
+    """Check the credentials; on success record the login (the view starts the session).
+
+    `address` is the client's: after many failed logins for this email, each address waits
+    before its next try and the password is not checked meanwhile (app.accounts.login_throttle).
+    """
+    typed = normalise_email(email or "")[:EMAIL_MAX_LENGTH]
+    wait = login_throttle.seconds_to_wait(email=typed, address=address)
+    if wait:
+        return LoginOutcome(LoginStatus.WAIT, retry_after=wait)
     user = find_user_by_email(email)
     # Always hash: an unknown email costs as much time as a wrong password.
     if not verify_password(user.password_hash if user else None, password) or user is None:
         _record_failed_login(user, reason="credentials")
+        _count_failed_login(typed, user)
         return LoginOutcome(LoginStatus.INVALID)
     if not user.active:
         _record_failed_login(user, reason="inactive")
@@ -301,7 +313,25 @@ def log_in(*, email: str, password: str) -> LoginOutcome:
 
 
 def _record_failed_login(user: User | None, *, reason: str) -> None:
-    record_audit(None, "user.login_failed", user or ("user", None), {"reason": reason})
+    # What was typed is kept only when it is an account's address: a password typed into
+    # the email field must not end up in the audit log.
+    details = {"reason": reason, **({"email": user.email} if user is not None else {})}
+    record_audit(None, "user.login_failed", user or ("user", None), details)
+
+
+def _count_failed_login(typed_email: str, user: User | None) -> None:
+    """Count a wrong password for the account; its owner hears of it once per window."""
+    failures = login_throttle.count_failed_login(email=typed_email)
+    if user is None or failures != login_throttle.slowdown().amount:
+        return
+    _send(
+        user,
+        template="login_failures",
+        about="login-failures",
+        failures=failures,
+        window_seconds=login_throttle.window_seconds(),
+        reset_link=external_url("accounts.forgot_password"),
+    )
 
 
 def log_out(*, user: User) -> None:

@@ -7,9 +7,11 @@ from functools import wraps
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -17,6 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -40,7 +43,7 @@ from app.accounts.tokens import TokenPurpose
 from app.core.actions import apply_and_redirect, form_status, save_form, show_refusal
 from app.core.navigation import nav_entry, nav_items
 from app.core.urls import page_url_maker, safe_next_url
-from app.errors import DomainError
+from app.errors import DomainError, error_response, wants_json
 from app.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -62,6 +65,16 @@ def _typed_email_key() -> str:
     """Throttle per account: the normalised email typed in the form, whoever sends it."""
     typed = normalise_email(request.form.get("email", ""))[: services.EMAIL_MAX_LENGTH]
     return f"email:{typed}"
+
+
+def _typed_email_and_address_key() -> str:
+    """Throttle per account and client address (behind PROXY_COUNT proxies, the client's)."""
+    return f"{_typed_email_key()}|address:{get_remote_address()}"
+
+
+def _refused_login(response) -> bool:
+    # Only a refused login counts against the pair: neither a login that works nor a wait.
+    return response.status_code == 422
 
 
 def _throttle(*, per_address: str, per_account: str | None = None) -> Callable:
@@ -203,13 +216,24 @@ def resend_verification():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_throttle(per_address="LOGIN_LIMIT_PER_ADDRESS", per_account="LOGIN_LIMIT_PER_ACCOUNT")
+@_throttle(per_address="LOGIN_LIMIT_PER_ADDRESS")
+@limiter.limit(
+    _setting("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"),
+    key_func=_typed_email_and_address_key,
+    methods=["POST"],
+    deduct_when=_refused_login,
+)
 @anonymous_only
 def login():
+    """The rule of the limits and of the slow-down: app/accounts/login_throttle.py."""
     form = LoginForm(next=request.args.get("next", ""))
     problem = None
     if form.validate_on_submit():
-        outcome = services.log_in(email=form.email.data, password=form.password.data)
+        outcome = services.log_in(
+            email=form.email.data, password=form.password.data, address=get_remote_address()
+        )
+        if outcome.status is LoginStatus.WAIT:
+            return _wait_before_login(form, outcome.retry_after)
         if outcome.status is LoginStatus.OK:
             # The session and the words are made before the commit, which expires the user.
             login_user(outcome.user, remember=form.remember.data)
@@ -231,6 +255,37 @@ def login():
         }[outcome.status]
     page = render_template("accounts/login.html", form=form, problem=problem)
     return page, form_status(form, refused=problem is not None)
+
+
+def _wait_before_login(form: LoginForm, seconds: int):
+    """429 on the login form, the same words for any email typed; Retry-After the wait."""
+    problem = ngettext(
+        "There have been many failed logins with this email address lately. Please wait "
+        "%(num)d second, then log in again.",
+        "There have been many failed logins with this email address lately. Please wait "
+        "%(num)d seconds, then log in again.",
+        seconds,
+    )
+    g.login_wait_seconds = seconds
+    if wants_json():
+        return error_response(429, problem)
+    return render_template("accounts/login.html", form=form, problem=problem), 429
+
+
+def _retry_after_the_wait(response: Response) -> Response:
+    """flask-limiter rewrites Retry-After from its own limits' windows (rounded down) on
+    every response; none of them was reached by a login told to wait, so the wait wins."""
+    seconds = g.pop("login_wait_seconds", None)
+    if seconds is not None:
+        response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+@bp.record_once
+def _set_retry_after_last(state) -> None:
+    # The app's after-request functions run last-registered first; flask-limiter's was
+    # registered with the extensions, so this one goes to the front to run after it.
+    state.app.after_request_funcs.setdefault(None, []).insert(0, _retry_after_the_wait)
 
 
 @bp.post("/logout")
@@ -327,7 +382,8 @@ def settings():
 
 
 @bp.post("/settings/password")
-@limiter.limit(_setting("LOGIN_LIMIT_PER_ACCOUNT"), key_func=_current_user_key)
+# Per account only: a guesser here already holds a session, and the owner can still reset.
+@limiter.limit(_setting("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"), key_func=_current_user_key)
 @login_required
 def change_password():
     user = current_user._get_current_object()
@@ -430,3 +486,8 @@ def reactivate_user(user_id: int):
         services.reactivate_user,
         lambda name: _("%(name)s can log in again.", name=name),
     )
+
+
+# --- own sessions: app/accounts/session_views.py adds its routes to this blueprint ------------
+
+from app.accounts import session_views  # noqa: E402, F401

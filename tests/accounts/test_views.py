@@ -288,33 +288,7 @@ def test_a_logged_in_visitor_of_the_login_page_goes_to_their_own_pages(client):
     assert response.status_code == 302
 
 
-def test_login_is_throttled_per_account_whatever_the_address(client, app, monkeypatch):
-    set_limit(app, monkeypatch, "LOGIN_LIMIT_PER_ACCOUNT", "3 per 15 minutes")
-    make_user(email="mayor@turin.example")
-    db.session.commit()
-    # A botnet: every attempt from another address, the email typed differently each time.
-    for number, typed in enumerate(
-        ["mayor@turin.example", "MAYOR@turin.example", " Mayor@Turin.example"]
-    ):
-        response = client.post(
-            "/login",
-            data={"email": typed, "password": "wrong guess"},
-            environ_base={"REMOTE_ADDR": f"203.0.113.{number}"},
-        )
-        assert response.status_code == 422
-
-    blocked = client.post(
-        "/login",
-        data={"email": "mayor@turin.example", "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "198.51.100.7"},
-    )
-
-    assert blocked.status_code == 429
-    assert "Too many attempts" in blocked.get_data(as_text=True)
-    assert not is_logged_in(client)
-    # Another account is not affected.
-    other = client.post("/login", data={"email": "other@example.org", "password": "x" * 12})
-    assert other.status_code == 422
+# The slow-down per account and the limit per (account, address): test_login_throttle.py.
 
 
 def test_login_is_throttled_per_client_address_whatever_the_account(client, app, monkeypatch):
