@@ -18,7 +18,7 @@ so every process shares them), and none is ever cleared by a login that works:
 
 The client address is `request.remote_addr`: ProxyFix makes it the X-Forwarded-For client
 only for `PROXY_COUNT` trusted proxies. The email is counted as typed (normalised), so an
-unknown address is slowed exactly like a known one and the answer never tells which exists.
+email without an account is slowed exactly like an account's and the answer never tells which.
 While waiting, the password is not even checked. The owner is told by email once per window,
 when the count reaches the threshold (app.accounts.services).
 """
