@@ -116,6 +116,10 @@ class BaseConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = timedelta(days=14)
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    # A session ends after this long without a request, and this long after the login
+    # however busy; one started with "Keep me logged in" lasts REMEMBER_COOKIE_DURATION.
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 120)
+    SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)
     WTF_CSRF_TIME_LIMIT = None  # a long form filled over hours must not lose its token
     SECURE_HEADERS_HSTS = False
 

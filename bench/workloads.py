@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.accounts.sessions import login_id, start_session
 from app.extensions import db
 from bench.harness import (
     BENCH_REDIS_URL,
@@ -109,8 +110,12 @@ def admin_cookie(context: BenchContext) -> str:
 
 def admin_client(context: BenchContext) -> FlaskClient:
     client = context.app.test_client()
+    # A session of its own, as the login form starts (app/accounts/sessions.py).
+    admin = _admin()
+    _session, key = start_session(user=admin, user_agent="", address=None, remembered=False)
+    db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = _admin().session_token
+        session["_user_id"] = login_id(admin, key)
         session["_fresh"] = True
     return client
 

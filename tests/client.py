@@ -19,6 +19,9 @@ from flask.testing import FlaskClient
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 
+from app.accounts.sessions import login_id, start_session
+from app.extensions import db
+
 TOKEN_INPUT = re.compile(
     r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"|'
     r'<input[^>]*value="([^"]+)"[^>]*name="csrf_token"'
@@ -38,10 +41,20 @@ def without_token(response) -> str:
     return TOKEN_INPUT.sub('<input name="csrf_token" value="">', response.get_data(as_text=True))
 
 
+def new_login_id(user) -> str:
+    """What a login cookie carries for a new session of this person (app/accounts/sessions.py),
+    committed: a view's rollback must not end it."""
+    _session, key = start_session(user=user, user_agent="", address=None, remembered=False)
+    cookie_login_id = login_id(user, key)
+    db.session.commit()
+    return cookie_login_id
+
+
 def log_in(client, user) -> None:
     """The person is logged in on this client, as after the login form (without its cost)."""
+    cookie_login_id = new_login_id(user)
     with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
+        session["_user_id"] = cookie_login_id
         session["_fresh"] = True
 
 

@@ -34,6 +34,7 @@ from app.proposals.models import Proposal, ProposalState
 from app.reviews.models import Assignment, AssignmentState
 from app.shortlists import services as shortlist_services
 from app.shortlists.models import Shortlist, ShortlistState
+from tests.client import log_in
 from tests.factories import make_proposal
 from tests.shortlists.helpers import city, scored_call
 from workers.shortlists import compile_shortlist as compile_task
@@ -401,7 +402,5 @@ def build_world() -> CrawlWorld:
 def client_for(app: Flask, user) -> FlaskClient:
     client = app.test_client()
     if user is not None:
-        with client.session_transaction() as session:
-            session["_user_id"] = user.session_token
-            session["_fresh"] = True
+        log_in(client, user)
     return client

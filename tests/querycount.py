@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from app.accounts.models import User
 from app.extensions import db
 from bench.seed import BENCH_ADMIN_EMAIL, seed_bench
+from tests.client import log_in
 
 SMALL_CALL, LARGE_CALL = 10, 200  # proposals; a page of the proposal list holds 100
 
@@ -88,9 +89,7 @@ def statements_on_a_small_and_a_large_call(
 def _statements_per_page(app: Flask, pages: Pages) -> dict[str, int]:
     admin = db.session.scalar(select(User).where(User.email == BENCH_ADMIN_EMAIL))
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = admin.session_token
-        session["_fresh"] = True
+    log_in(client, admin)
     counts = {}
     for name, (endpoint, values) in pages.items():
         with app.test_request_context():

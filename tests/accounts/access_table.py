@@ -6,6 +6,7 @@ Emailed links (verification, password reset, invitation) work whoever opens them
 """
 
 from app.accounts.models import User
+from app.accounts.sessions import start_session
 from app.accounts.tokens import TokenPurpose, make_token, password_fingerprint
 from app.extensions import db
 from tests.access import RouteAccess, World, everyone, logged_in, only
@@ -40,6 +41,15 @@ def _password_link(purpose: TokenPurpose, prefix: str):
 
 def _new_password(w: World) -> dict:
     return {"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+
+
+def _applicants_other_session(w: World) -> str:
+    """The applicant's session on another browser: theirs to end, nobody else's (404)."""
+    user_session, _key = start_session(
+        user=_applicant(w), user_agent="", address=None, remembered=False
+    )
+    db.session.commit()
+    return f"/settings/sessions/{user_session.id}/end"
 
 
 reset_link = _password_link(TokenPurpose.RESET_PASSWORD, "/reset-password")
@@ -121,6 +131,18 @@ ROUTES = [
             "confirm_password": NEW_PASSWORD,
         },
         name="wrong current password",
+    ),
+    RouteAccess(
+        "accounts.end_session",
+        _applicants_other_session,
+        {**logged_in(404), "applicant": 302},
+        method="POST",
+    ),
+    RouteAccess(
+        "accounts.end_other_sessions",
+        lambda w: "/settings/sessions/end-others",
+        logged_in(302),
+        method="POST",
     ),
     RouteAccess("accounts.admin_users", lambda w: "/admin/people", only("administrator")),
     RouteAccess(

@@ -18,6 +18,7 @@ from app.outbox.models import Notification
 from app.outbox.rendering import render_notification
 from app.proposals.closing import close_call
 from app.proposals.models import ProposalState
+from tests.client import log_in
 from tests.factories import make_admin, make_call, make_proposal, make_user
 
 WRITTEN = ("en", "fr", "es", "pt", "ar")
@@ -142,9 +143,7 @@ def test_a_language_not_offered_cannot_be_chosen(client):
 def test_a_stored_language_no_longer_offered_shows_english_pages(app_context, client):
     city = make_user(locale="de")
     db.session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = city.session_token
-        session["_fresh"] = True
+    log_in(client, city)
     for browser in ("de-DE,de;q=0.9", "fr-FR,fr;q=0.9"):
         page = client.get("/", headers={"Accept-Language": browser})
         assert '<html lang="en"' in page.get_data(as_text=True), browser

@@ -23,6 +23,7 @@ from app.outbox.delivery import dispatch_pending_notifications
 from app.outbox.models import Notification, NotificationStatus
 from app.outbox.services import queue_notification, record_notification
 from app.proposals.models import Proposal, ProposalState
+from tests.client import new_login_id
 from tests.factories import make_admin, make_call, make_user
 from tests.integration.conftest import make_stack
 from tests.integration.harness import RedisServer, wait_until
@@ -81,9 +82,9 @@ def _status(stack, notification_id: int) -> Notification:
         return notification
 
 
-def _log_in(client, user_token: str) -> None:
+def _log_in(client, login_id: str) -> None:
     with client.session_transaction() as session:
-        session["_user_id"] = user_token
+        session["_user_id"] = login_id
         session["_fresh"] = True
 
 
@@ -131,7 +132,7 @@ def test_smtp_refusing_for_a_while_then_for_good(stack, smtp_sink, quiet_outbox)
             context=_context("Cardiff"),
         )
         db.session.commit()
-        admin_token = administrator.session_token
+        admin_token = new_login_id(administrator)
 
     # Refused twice (451), retried with backoff by the periodic dispatcher, then delivered.
     assert _beat_until(stack, lambda: smtp_sink.ids().get(patient) == 1, timeout=45)
@@ -176,7 +177,7 @@ def test_redis_down_while_a_city_submits(stack, own_redis, smtp_sink, quiet_outb
         owner = make_user(email="rio@example.org", name="Rio de Janeiro")
         proposal = complete_proposal(call=make_call(), owner=owner, city="Rio de Janeiro")
         db.session.commit()
-        proposal_id, version, token = proposal.id, proposal.version, owner.session_token
+        proposal_id, version, token = proposal.id, proposal.version, new_login_id(owner)
 
     own_redis.stop()
     try:
