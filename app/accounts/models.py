@@ -52,6 +52,12 @@ class User(Base):
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Two-factor login (app/accounts/two_factor.py): the base32 secret is kept from the
+    # setup on, and counts only once a code from it was confirmed (enabled_at).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    # The time step of the last code accepted: a code is refused when replayed within it.
+    totp_last_used_step: Mapped[int | None]
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -72,6 +78,10 @@ class User(Base):
 
     def get_id(self) -> str:
         return self.session_token
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def has_role(self, role: Role) -> bool:
         return any(user_role.role == role for user_role in self.roles)
@@ -94,6 +104,21 @@ class UserRole(Base):
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="roles")
+
+
+class RecoveryCode(Base):
+    """A single-use code for logging in without the phone; only its SHA-256 is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id} of user {self.user_id}>"
 
 
 class SessionEnd(enum.StrEnum):
