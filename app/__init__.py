@@ -96,6 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     for domain in DOMAINS:
         views = importlib.import_module(f"app.{domain}.views")
         app.register_blueprint(views.bp)
+    # The audit trail: accounts serve it, the audit being a floor below them (see its module).
+    app.register_blueprint(importlib.import_module("app.accounts.audit_trail").bp)
 
 
 # Packages with `flask` commands: the domains, the audit log's retention, and the demo data.

@@ -6,7 +6,8 @@ import logging
 import sqlite3
 from typing import TypeGuard
 
-from flask import Flask, jsonify, make_response, render_template, request
+from blinker import Namespace
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy.exc import OperationalError
@@ -146,10 +147,33 @@ def error_response(
         return f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>", status
 
 
+# Sent with code=... each time the app answers 403; the audit (a floor above) records who
+# was refused what (app/audit/refusals.py).
+request_refused = Namespace().signal("request-refused")
+
+
+def _announce_refusal(code: str) -> None:
+    """Let the audit record the refusal, in a transaction of its own: what the refused
+    request had begun is rolled back first, so that it is never committed with the entry."""
+    sender = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not request_refused.has_receivers_for(sender):
+        return
+    try:
+        db.session.rollback()
+        request_refused.send(sender, code=code)
+        db.session.commit()
+    except Exception:
+        # The person still gets their 403 page; the log says the entry is missing.
+        log.exception("could not record the refusal of %s %s", request.method, request.path)
+        db.session.rollback()
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         status = error.code or 500
+        if status == 403:
+            _announce_refusal(ERROR_CODES[403])
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response = make_response(error_response(status))
             response.headers["Allow"] = ", ".join(error.valid_methods)
@@ -161,6 +185,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         db.session.rollback()
+        if error.status_code == 403:
+            _announce_refusal(error.code)
         return error_response(error.status_code, error.message, error.code)
 
     @app.errorhandler(Exception)

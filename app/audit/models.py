@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, column, table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -23,3 +23,9 @@ class AuditEntry(Base):
     object_type: Mapped[str] = mapped_column(String(64))
     object_id: Mapped[int | None]
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# What the audit trail shows of the person who acted: their name and address. Named here as
+# the foreign key above names the table, because accounts sit above the audit (they write
+# to it); app/outbox/models.py reads its recipients the same way.
+actor_accounts = table("users", column("id"), column("name"), column("email"))
