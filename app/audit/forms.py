@@ -15,7 +15,7 @@ from app.core.forms import FlaskForm
 
 
 def _choices(labels: dict, every: str) -> list[SelectChoice]:
-    """ "Every …" first, then the names in the reader's alphabetical order."""
+    """The choice of everything first, then the names in the reader's alphabetical order."""
     named = sorted(labels.items(), key=lambda item: str(item[1]).casefold())
     return [SelectChoice("", every), *(SelectChoice(code, label) for code, label in named)]
 

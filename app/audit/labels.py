@@ -123,7 +123,8 @@ def subject_type_label(object_type: str) -> str:
 
 
 def subject_label(object_type: str, object_id: int | None) -> str:
-    """ "Proposal 12"; a kind alone when the entry names no row (a purge, a refused request)."""
+    """The kind of object and its number (Proposal 12); the kind alone when the entry names
+    no row (a purge, a refused request)."""
     kind = subject_type_label(object_type)
     return f"{kind} {object_id}" if object_id is not None else kind
 
