@@ -15,6 +15,7 @@ MESSAGE_KINDS = {
     "clarification_requested": _l("Question to the city"),
     "decision_declined": _l("Decision: not shortlisted"),
     "decision_shortlisted": _l("Decision: shortlisted"),
+    "login_failures": _l("Repeated failed logins"),
     "password_reset": _l("Password reset"),
     "proposal_submitted": _l("Proposal submitted"),
     "proposal_withdrawn": _l("Proposal withdrawn"),
@@ -24,6 +25,7 @@ MESSAGE_KINDS = {
     "reviewer_invitation": _l("Invitation to review"),
     "role_granted": _l("Reviewer role granted"),
     "submissions_digest": _l("Daily digest of submissions"),
+    "two_factor_reset": _l("Two-factor login turned off by an organiser"),
     "verify_email": _l("Email address confirmation"),
 }
 
