@@ -77,7 +77,9 @@ def _check_session():
     sessions.expire_session(user_session=user_session, reason=reason)
     db.session.commit()
     flash(_("Your session has expired; please log in again."), "info")
-    next_url = request.full_path.rstrip("?") if request.method == "GET" else None
+    # Back to the page asked for after logging in again; a form's POST cannot be repeated.
+    comes_back = request.method == "GET" and request.endpoint != "accounts.login"
+    next_url = request.full_path.rstrip("?") if comes_back else None
     return redirect(url_for("accounts.login", next=next_url))
 
 

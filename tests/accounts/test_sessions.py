@@ -159,6 +159,18 @@ def test_a_session_idle_too_long_ends_and_says_so(app, mayor):
     assert "user.session_expired" in actions()
 
 
+def test_a_form_sent_from_an_expired_session_leads_to_the_login_alone(app, mayor):
+    client = logged_in_browser(app, mayor)
+    client.get("/settings")  # the form's page, and its token
+    move_back(only_session_of(mayor), started=timedelta(hours=3), last_used=timedelta(hours=3))
+
+    response = client.post("/settings", data={"name": "Changed", "locale": "en", "timezone": "UTC"})
+
+    # Not sent back to a form's address after logging in: a POST cannot be repeated.
+    assert response.status_code == 302 and response.location == "/login"
+    assert db.session.get(User, mayor.id).name == "Sindaco"
+
+
 def test_a_busy_session_still_ends_after_the_absolute_limit(app, mayor):
     client = logged_in_browser(app, mayor)
     move_back(only_session_of(mayor), started=timedelta(hours=12, minutes=1), last_used=timedelta())
