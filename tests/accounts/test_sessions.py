@@ -14,7 +14,7 @@ from app.audit.models import AuditEntry
 from app.db import utcnow
 from app.errors import NotFound
 from app.extensions import db
-from tests.accounts.helpers import is_logged_in, log_in
+from tests.accounts.helpers import is_logged_in, last_link, log_in, path_of
 from tests.factories import PASSWORD, make_admin, make_user
 
 FIREFOX_ON_WINDOWS = (
@@ -371,11 +371,27 @@ def test_a_new_password_ends_every_session_and_starts_one_here(app, mayor):
             "confirm_password": NEW_PASSWORD,
         },
     )
+    db.session.rollback()  # what the request left uncommitted ends with it
 
     assert is_logged_in(here) and not is_logged_in(elsewhere)
     rows = sessions_of(mayor)
     assert [row.end_reason for row in rows] == [SessionEnd.ALL_ENDED, SessionEnd.ALL_ENDED, None]
     assert rows[2].user_agent == FIREFOX_ON_WINDOWS
+
+
+def test_a_password_reset_ends_every_session_and_starts_one_on_the_resetting_browser(app, mayor):
+    old_laptop = logged_in_browser(app, mayor, FIREFOX_ON_WINDOWS)
+    phone = browser(app, SAFARI_ON_IPHONE)
+    phone.post("/reset-password", data={"email": mayor.email})
+    path = path_of(last_link("password_reset"))
+
+    phone.post(path, data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    db.session.rollback()  # what the request left uncommitted ends with it
+
+    assert is_logged_in(phone) and not is_logged_in(old_laptop)
+    rows = sessions_of(mayor)
+    assert [row.end_reason for row in rows] == [SessionEnd.ALL_ENDED, None]
+    assert rows[1].user_agent == SAFARI_ON_IPHONE
 
 
 def test_a_role_granted_ends_the_persons_sessions(app, mayor):
