@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 
-from app.accounts.sessions import login_id, start_session
+from app.accounts.sessions import find_session, is_open, login_id, start_session
 from app.extensions import db
 
 TOKEN_INPUT = re.compile(
@@ -51,7 +51,13 @@ def new_login_id(user) -> str:
 
 
 def log_in(client, user) -> None:
-    """The person is logged in on this client, as after the login form (without its cost)."""
+    """The person is logged in on this client, as after the login form (without its cost);
+    already logged in as them here, the client keeps its session (nothing is written)."""
+    with client.session_transaction() as session:
+        current = session.get("_user_id")
+    found = find_session(current) if current else None
+    if found is not None and found[0].id == user.id and is_open(found[1]):
+        return
     cookie_login_id = new_login_id(user)
     with client.session_transaction() as session:
         session["_user_id"] = cookie_login_id
