@@ -131,6 +131,15 @@ class BaseConfig:
     LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = "10 per 15 minutes"
     LOGIN_SLOWDOWN_AFTER = "10 per 15 minutes"
     LOGIN_SLOWDOWN_MAX_SECONDS = 60
+    # Two-factor login (app/accounts/two_factor.py): the roles that must use it (comma
+    # separated, e.g. "administrator,reviewer"; empty: nobody must), and whether a person of
+    # such a role without it is sent to set it up before any other page.
+    TWO_FACTOR_REQUIRED_ROLES = tuple(
+        role.strip()
+        for role in os.environ.get("TWO_FACTOR_REQUIRED_ROLES", "administrator").split(",")
+        if role.strip()
+    )
+    TWO_FACTOR_ENFORCE = _env_bool("TWO_FACTOR_ENFORCE", True)
 
     EMAIL_TOKEN_MAX_AGE = int(timedelta(days=3).total_seconds())
     PASSWORD_RESET_MAX_AGE = int(timedelta(hours=2).total_seconds())

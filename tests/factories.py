@@ -52,8 +52,19 @@ def make_user(
     return user
 
 
-def make_admin(**kwargs: Any) -> User:
-    return make_user(roles=(Role.ADMINISTRATOR,), **kwargs)
+# Administrators must use two-factor login (TWO_FACTOR_REQUIRED_ROLES): `make_admin` gives
+# them this secret, so a test makes their codes with pyotp.TOTP(TEST_TOTP_SECRET).
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # a well-known example key
+
+
+def make_admin(*, two_factor: bool = True, **kwargs: Any) -> User:
+    """An administrator, with two-factor login on (`two_factor=False`: still to set up)."""
+    user = make_user(roles=(Role.ADMINISTRATOR,), **kwargs)
+    if two_factor:
+        user.totp_secret = TEST_TOTP_SECRET
+        user.totp_enabled_at = utcnow()
+        db.session.flush()
+    return user
 
 
 def make_reviewer(*, profile: dict[str, Any] | None = None, **kwargs: Any) -> User:

@@ -1,4 +1,4 @@
-"""Account commands: `flask create-admin EMAIL`."""
+"""Account commands: `flask create-admin EMAIL`, `flask reset-two-factor EMAIL`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 import click
 from flask import Flask
 
-from app.accounts import services
+from app.accounts import services, two_factor
 from app.errors import DomainError
 from app.extensions import db
 
@@ -46,3 +46,22 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(f"{where}{error.message}") from None
         db.session.commit()
         click.echo(f"Created administrator {user.email}. They can log in now.")
+
+    @app.cli.command("reset-two-factor")
+    @click.argument("email")
+    def reset_two_factor(email: str) -> None:
+        """Turn off a person's two-factor login (a lost phone, and no administrator left who
+        could do it on the people page); they are told by email and set it up again."""
+        user = services.find_user_by_email(email)
+        if user is None:
+            raise click.ClickException(f"No account has the email address {email.strip()}.")
+        try:
+            two_factor.disable(actor=None, user=user)
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from None
+        db.session.commit()
+        click.echo(
+            f"Two-factor login is off for {user.email}; they have been told by email. "
+            "If their role requires it, they set it up again after their next login."
+        )

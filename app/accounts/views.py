@@ -491,3 +491,4 @@ def reactivate_user(user_id: int):
 # --- own sessions: app/accounts/session_views.py adds its routes to this blueprint ------------
 
 from app.accounts import session_views  # noqa: E402, F401
+from app.accounts import two_factor_views  # noqa: E402, F401  (two-factor login, its gate)

@@ -41,6 +41,9 @@ DEMO_SLUG = "dialogue-cafe-2026"  # the open call
 REVIEW_SLUG = "dialogue-cafe-2025"  # the call in review
 DEMO_PASSWORD = "dialogue-demo-2026"  # noqa: S105 - printed for the demo on purpose
 ADMIN_EMAIL = "admin@demo.dialoguecafe.org"
+# Administrators must use two-factor login: the demo's has it on with this published key, to
+# add to an authenticator app (or `pyotp.TOTP(DEMO_TOTP_SECRET).now()` gives the code).
+DEMO_TOTP_SECRET = "DIALOGUECAFEDEMOTWOFACTORSECRETS"  # noqa: S105 - printed on purpose
 EMAIL_DOMAIN = "demo.dialoguecafe.org"
 
 # Every text of the demo calls in the five languages a call may offer, English first (the
@@ -714,6 +717,9 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
         admin = create_administrator(
             email=ADMIN_EMAIL, name="Demo Administrator", password=DEMO_PASSWORD
         )
+        # Set up as if its owner had scanned the key; no recovery codes (the key is public).
+        admin.totp_secret = DEMO_TOTP_SECRET
+        admin.totp_enabled_at = utcnow()
     reviewers = _reviewers(admin)
     created = False
     # The call in review first: its cities then apply to the open call as newcomers would.
@@ -724,7 +730,9 @@ def seed_demo() -> tuple[bool, list[tuple[str, str, str]]]:
         _seed_open_call(admin)
         created = True
     db.session.flush()
-    logins = [("administrator", admin.email, DEMO_PASSWORD)]
+    # Printed by `flask seed-demo` next to the password.
+    admin_password = f"{DEMO_PASSWORD}  (two-factor key {DEMO_TOTP_SECRET})"
+    logins = [("administrator", admin.email, admin_password)]
     logins += [("reviewer", reviewer.email, DEMO_PASSWORD) for reviewer in reviewers.values()]
     cities = (*REVIEW_CITIES, WITHDRAWN_CITY, OPEN_SUBMITTED, *(c for c, _upto in OPEN_DRAFTS))
     existing = set(

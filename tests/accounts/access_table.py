@@ -174,3 +174,60 @@ ROUTES = [
         method="POST",
     ),
 ]
+
+# Two-factor login (app/accounts/two_factor_views.py). A code that is no code is refused
+# (422) whoever sends it; the login's second step without a password first goes to the login.
+NOT_A_CODE = "not a code"
+ROUTES += [
+    RouteAccess("accounts.two_factor_settings", lambda w: "/settings/two-factor", logged_in()),
+    RouteAccess(
+        "accounts.start_two_factor_setup",
+        lambda w: "/settings/two-factor/setup",
+        logged_in(302),
+        method="POST",
+    ),
+    RouteAccess(
+        "accounts.confirm_two_factor",
+        lambda w: "/settings/two-factor/confirm",
+        logged_in(422),
+        method="POST",
+        data=lambda w: {"confirm-code": NOT_A_CODE},
+        name="wrong code",
+    ),
+    RouteAccess(
+        "accounts.regenerate_recovery_codes",
+        lambda w: "/settings/two-factor/recovery-codes",
+        logged_in(422),
+        method="POST",
+        data=lambda w: {"regenerate-code": NOT_A_CODE},
+        name="wrong code",
+    ),
+    RouteAccess(
+        "accounts.disable_two_factor",
+        lambda w: "/settings/two-factor/disable",
+        logged_in(422),
+        method="POST",
+        data=lambda w: {"disable-code": NOT_A_CODE},
+        name="wrong code",
+    ),
+    RouteAccess("accounts.two_factor_challenge", lambda w: "/login/two-factor", everyone(302)),
+    RouteAccess(
+        "accounts.two_factor_challenge",
+        lambda w: "/login/two-factor",
+        everyone(302),
+        method="POST",
+        data=lambda w: {"code": NOT_A_CODE},
+        name="no pending login",
+    ),
+    RouteAccess(
+        "accounts.reset_two_factor",
+        lambda w: f"/admin/people/{w.applicant_user}/two-factor/reset",
+        only("administrator"),
+    ),
+    RouteAccess(
+        "accounts.reset_two_factor",
+        lambda w: f"/admin/people/{w.applicant_user}/two-factor/reset",
+        only("administrator", ok=302),
+        method="POST",
+    ),
+]
