@@ -125,6 +125,7 @@ class BaseConfig:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # per API token
     # The login form: hard limits per address and per (email typed, address), then a
     # slow-down per account, never a lock-out (the rule: app/accounts/login_throttle.py).
     LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"

@@ -98,6 +98,8 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(views.bp)
     # The audit trail: accounts serve it, the audit being a floor below them (see its module).
     app.register_blueprint(importlib.import_module("app.accounts.audit_trail").bp)
+    # The JSON API and its OpenAPI document, on top of every domain (app/api/).
+    importlib.import_module("app.api").init_api(app)
 
 
 # Packages with `flask` commands: the domains, the audit log's retention, and the demo data.

@@ -492,3 +492,4 @@ def reactivate_user(user_id: int):
 
 from app.accounts import session_views  # noqa: E402, F401
 from app.accounts import two_factor_views  # noqa: E402, F401  (two-factor login, its gate)
+from app.accounts import token_views  # noqa: E402, F401  (personal API tokens)
