@@ -44,6 +44,9 @@ class RouteAccess:
     method: str = "GET"
     data: Callable[[World], dict] | None = None
     name: str = ""
+    # An API route: each role calls it with its own writing token (anonymous with none),
+    # `data` sent as the JSON body.
+    api: bool = False
 
     def __post_init__(self) -> None:
         missing = set(ROLES) - set(self.expect)
@@ -101,6 +104,25 @@ def page_with_form(
 ) -> tuple[RouteAccess, RouteAccess]:
     """A page (GET) and the POST of its form to the same path: two rows, one path."""
     return RouteAccess(endpoint, path, page), post_route(endpoint, path, submit, data)
+
+
+def api_route(
+    endpoint: str,
+    path: Callable[[World], str],
+    expect: dict[str, int],
+    *,
+    method: str = "GET",
+    data: Callable[[World], dict] | None = None,
+    name: str = "",
+) -> RouteAccess:
+    """A route of /api/v1, called with the role's token (tests/api/helpers.py)."""
+    return RouteAccess(endpoint, path, expect, method=method, data=data, name=name, api=True)
+
+
+def api_only(*allowed: str, ok: int = 200, others: int = 404) -> dict[str, int]:
+    """With a token, `allowed` roles get `ok` and the others `others` (the API answers 404
+    for what a person may not see, as the pages do); without one, 401."""
+    return only(*allowed, ok=ok, anonymous=401, others=others)
 
 
 def collect_routes() -> list[RouteAccess]:
