@@ -19,6 +19,9 @@ def create_app(config: object | str | None = None) -> Flask:
         static_folder="../static",
         instance_path=str(INSTANCE_DIR),
     )
+    from app.core.urls import RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     chosen_by_environment = config is None or isinstance(config, str)
     settings = load_config(config) if config is None or isinstance(config, str) else config
     app.config.from_object(settings)

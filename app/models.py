@@ -1,6 +1,6 @@
 """Every model, imported once so that Alembic and the mappers see the whole schema."""
 
-from app.accounts.models import ApiToken, Role, User, UserRole
+from app.accounts.models import Role, User, UserRole
 from app.audit.models import AuditEntry
 from app.calls.models import Call, CallState, Criterion, EligibilityQuestion, ScoreVisibility
 from app.jobs.models import Job, JobState

@@ -44,6 +44,7 @@ from bench.seed import (
     BENCH_EMAIL_DOMAIN,
     BENCH_PASSWORD,
     BENCH_SLUG,
+    BENCH_TOTP_SECRET,
     CITIES,
     RANDOM_SEED,
     TextMaker,
@@ -102,10 +103,29 @@ def admin_cookie(context: BenchContext) -> str:
     status, headers, _body = http_request(
         "POST", context.server.base_url + action, cookie=cookie, form=data
     )
+    cookie = session_cookie(headers, name) or cookie
+    challenge_url = context.server.base_url + _path(context, "accounts.two_factor_challenge")
+    if status == 302 and headers.get("Location", "").endswith(urlsplit(challenge_url).path):
+        # Administrators type the code of their authenticator after the password.
+        status, headers = _answer_challenge(challenge_url, cookie, name)
     logged_in = session_cookie(headers, name)
     if status != 302 or logged_in is None:
         raise RuntimeError(f"the bench administrator could not log in (HTTP {status})")
     return logged_in
+
+
+def _answer_challenge(url: str, cookie: str, cookie_name: str):
+    import pyotp
+
+    status, headers, body = http_get(url, cookie=cookie)
+    parser = FormParser()
+    parser.feed(body.decode())
+    form = next(f for f in parser.forms if any(x.get("name") == "code" for x in f["fields"]))
+    data = {field["name"]: field.get("value", "") for field in form["fields"] if field.get("name")}
+    data["code"] = pyotp.TOTP(BENCH_TOTP_SECRET).now()
+    cookie = session_cookie(headers, cookie_name) or cookie
+    status, headers, _body = http_request("POST", url, cookie=cookie, form=data)
+    return status, headers
 
 
 def admin_client(context: BenchContext) -> FlaskClient:

@@ -23,7 +23,7 @@ from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import services
+from app.accounts import services, two_factor
 from app.accounts.forms import (
     ROLE_LABELS,
     ChangePasswordForm,
@@ -234,6 +234,12 @@ def login():
         )
         if outcome.status is LoginStatus.WAIT:
             return _wait_before_login(form, outcome.retry_after)
+        if outcome.status is LoginStatus.OK and two_factor.needs_challenge(outcome.user):
+            # The password was right; the login happens once the code is (two_factor_views).
+            from app.accounts.two_factor_views import begin_challenge
+
+            db.session.commit()
+            return begin_challenge(outcome.user, form.remember.data, form.next.data)
         if outcome.status is LoginStatus.OK:
             # The session and the words are made before the commit, which expires the user.
             login_user(outcome.user, remember=form.remember.data)
@@ -488,8 +494,7 @@ def reactivate_user(user_id: int):
     )
 
 
-# --- own sessions: app/accounts/session_views.py adds its routes to this blueprint ------------
+# --- pages in modules of their own that add routes to this blueprint: the person's sessions,
+# two-factor login (and its gate), personal API tokens ---------------------------------------
 
-from app.accounts import session_views  # noqa: E402, F401
-from app.accounts import two_factor_views  # noqa: E402, F401  (two-factor login, its gate)
-from app.accounts import token_views  # noqa: E402, F401  (personal API tokens)
+from app.accounts import session_views, token_views, two_factor_views  # noqa: E402, F401

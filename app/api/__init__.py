@@ -13,11 +13,15 @@ import importlib
 from flask import Flask
 from flask_smorest import Api
 
-RESOURCES = ("calls",)
+from app.api.schemas import Error
+
+RESOURCES = ("calls", "shortlists")
 BEARER = {"type": "http", "scheme": "bearer", "description": "a personal API token"}
 
 
 class _Api(Api):
+    ERROR_SCHEMA = Error  # the document describes the errors the app answers
+
     def _register_error_handlers(self) -> None:
         """The app's own handlers answer JSON for /api/ (app/errors.py); flask-smorest's
         would take over every page's errors."""

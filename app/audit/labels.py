@@ -30,6 +30,18 @@ ACTION_LABELS: dict[str, Any] = {
     "user.deactivated": _l("Account deactivated"),
     "user.reactivated": _l("Account reactivated"),
     "user.administrator_created": _l("Administrator created"),
+    "user.session_ended": _l("Session ended"),
+    "user.other_sessions_ended": _l("Other sessions ended"),
+    "user.session_expired": _l("Session expired"),
+    "user.two_factor_setup_started": _l("Two-factor setup started"),
+    "user.two_factor_enabled": _l("Two-factor login turned on"),
+    "user.recovery_codes_regenerated": _l("New recovery codes made"),
+    "user.two_factor_disabled": _l("Two-factor login turned off"),
+    "user.two_factor_reset": _l("Two-factor login reset by an administrator"),
+    "user.two_factor_passed": _l("Two-factor code accepted"),
+    "user.two_factor_failed": _l("Two-factor code refused"),
+    "api_token.created": _l("API token created"),
+    "api_token.revoked": _l("API token revoked"),
     # calls
     "call.created": _l("Call created"),
     "call.updated": _l("Call settings changed"),
@@ -92,6 +104,8 @@ ACTION_LABELS: dict[str, Any] = {
 
 SUBJECT_LABELS: dict[str, Any] = {
     "user": _l("Person"),
+    "user_session": _l("Session"),
+    "api_token": _l("API token"),
     "call": _l("Call"),
     "proposal": _l("Proposal"),
     "reviewer_profile": _l("Reviewer profile"),

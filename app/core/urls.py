@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
+from werkzeug.routing import IntegerConverter, Map
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -42,3 +43,15 @@ def page_url_maker(endpoint: str) -> Callable[[int], str]:
         key: value for key, value in request.args.items() if key != "page" and value
     }
     return lambda page: url_for(endpoint, **arguments, page=page)
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number a database id can be (PostgreSQL's integer
+    ends at 2**31 - 1). A longer one is a page not found, not an error of the database."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+MAX_ROW_ID = 2**31 - 1

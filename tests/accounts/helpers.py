@@ -59,4 +59,8 @@ def log_in_as_administrator(client, **fields):
     admin = make_admin(email="boss@example.org", **fields)
     db.session.commit()
     log_in(client, admin.email)
+    if admin.two_factor_enabled:
+        from tests.accounts.two_factor_helpers import answer_challenge
+
+        answer_challenge(client)  # the code from their authenticator, after the password
     return admin

@@ -77,3 +77,10 @@ def post_form(client: FlaskClient, page_url: str, action: str, **changes: str):
 def log_in(client: FlaskClient, email: str, password: str) -> None:
     response = post_form(client, "/login", "/login", email=email, password=password)
     assert response.status_code == 302, response.get_data(as_text=True)
+    if response.location.endswith("/login/two-factor"):
+        # An administrator types the code their authenticator app shows.
+        from tests.accounts.two_factor_helpers import code_for
+
+        challenge = "/login/two-factor"
+        response = post_form(client, challenge, challenge, code=code_for())
+        assert response.status_code == 302, response.get_data(as_text=True)
