@@ -52,6 +52,7 @@ ACTION_LABELS: dict[str, Any] = {
     "call.decided": _l("Call decided"),
     "call.archived": _l("Call archived"),
     "call.export_requested": _l("Export requested"),
+    "call.exported": _l("Export downloaded"),
     "criterion.added": _l("Criterion added"),
     "criterion.updated": _l("Criterion changed"),
     "criterion.removed": _l("Criterion removed"),

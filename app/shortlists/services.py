@@ -855,6 +855,18 @@ def start_export(
     return job
 
 
+def record_download(
+    *, actor: User, call: Call, export_format: str, shortlist: Shortlist | None
+) -> None:
+    """A file downloaded straight away is in the audit trail, as an export job is."""
+    record_audit(
+        actor,
+        "call.exported",
+        call,
+        details={"format": export_format, "shortlist_id": shortlist.id if shortlist else None},
+    )
+
+
 def run_export(*, job: Job, progress: Progress | None = None) -> Path | None:
     """Write the job's export file (streamed, to a temporary name first). Safe to run twice."""
     if job.state in FINISHED_STATES:

@@ -396,6 +396,13 @@ def download_export(call_id: int, export_format: str):
         shortlist = chosen.shortlist_of(call)
     except DomainError as error:
         return _refused(error, url_for("shortlists.exports", call_id=call.id))
+    services.record_download(
+        actor=current_user._get_current_object(),
+        call=call,
+        export_format=chosen.name,
+        shortlist=shortlist,
+    )
+    db.session.commit()
     if chosen.stream is not None:
         response = Response(stream_with_context(chosen.stream(call, shortlist=shortlist)))
     else:

@@ -476,3 +476,12 @@ def test_the_preview_lists_changed_reviews_missing_reviews_and_open_questions(
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Shortlist, shortlist.id).state == ShortlistState.PUBLISHED
+
+
+def test_a_downloaded_export_is_in_the_audit_trail(admin_client, scored):
+    from app.audit.models import AuditEntry
+
+    response = admin_client.get(f"/admin/calls/{scored.call.id}/exports/json")
+    response.get_data()
+    (entry,) = db.session.query(AuditEntry).filter_by(action="call.exported").all()
+    assert entry.details["format"] == "json" and entry.object_id == scored.call.id
