@@ -134,3 +134,16 @@ def test_the_openapi_document_and_the_reference_page_are_served_by_the_app(clien
     assert "/api/v1/docs/assets/swagger-ui-bundle.js" in page and "//cdn" not in page
     with client.get("/api/v1/docs/assets/swagger-ui-bundle.js") as script:  # closes the file
         assert script.status_code == 200
+
+
+def test_a_token_over_its_rate_limit_is_told_when_to_come_back(app, client):
+    app.config["API_RATE_LIMIT"] = "2 per minute"
+    person = make_user()
+    secret, other = token_of(person), token_of(person)
+    for _ in range(2):
+        assert client.get("/api/v1/calls", headers=bearer(secret)).status_code == 200
+    refused = client.get("/api/v1/calls", headers=bearer(secret))
+    assert refused.status_code == 429
+    assert refused.get_json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) > 0
+    assert client.get("/api/v1/calls", headers=bearer(other)).status_code == 200  # per token
