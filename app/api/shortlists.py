@@ -37,7 +37,7 @@ from app.jobs import services as jobs
 from app.jobs.models import Job
 from app.jobs.permissions import can_download_job_result, can_view_job
 from app.proposals.continents import CONTINENT_LABELS
-from app.shortlists import queries, services
+from app.shortlists import exporters, queries, services
 from app.shortlists.models import Shortlist
 from app.shortlists.permissions import can_compile_shortlist, can_export, can_view_scores
 from app.shortlists.scoring import Ranking, ScoringOptions, rank_proposals, scale_of
@@ -292,16 +292,36 @@ class OneJob(MethodView):
         return _job_document(_job_for(job_id))
 
 
+FILE = {"type": "string", "format": "binary"}
+JSON_FILE = {"description": "the JSON export's document"}  # any JSON
+
+
+def _documents_each_file_type(view):
+    """The file answers in its format's own type (one 200 per type in the document)."""
+    for chosen in exporters.FORMATS.values():
+        view = bp.alt_response(
+            200,
+            schema=JSON_FILE if chosen.content_type == "application/json" else FILE,
+            content_type=chosen.content_type,
+            description="the file",
+        )(view)
+    return view
+
+
+def _content_type(job: Job, path) -> str | None:
+    chosen = exporters.FORMATS.get((job.parameters or {}).get("format") or "")
+    if chosen is not None:
+        return chosen.content_type.split(";")[0]  # send_file adds the charset of a text
+    return mimetypes.guess_type(job.result_name or path.name)[0]
+
+
 @bp.route("/jobs/<int:job_id>/result")
 class JobResult(MethodView):
-    @bp.response(
-        200,
-        content_type="application/octet-stream",
-        description="the file (its own type: CSV, XLSX, JSON or PDF)",
-    )
+    @bp.response(200, FILE, content_type="application/octet-stream", description="the file")
+    @_documents_each_file_type
     @bp.alt_response(409, schema=Error, description="the job has not finished (code not_ready)")
     def get(self, job_id: int):
-        """The job's file, once the job succeeded."""
+        """The job's file, once the job succeeded (a failed job has none: 404)."""
         job = _job_for(job_id, can_download_job_result)
         if job.state not in jobs.FINISHED_STATES:
             raise Conflict(
@@ -312,7 +332,7 @@ class JobResult(MethodView):
             raise NotFound(_("This job has no file."))
         response = send_file(
             path,
-            mimetype=mimetypes.guess_type(job.result_name or path.name)[0],
+            mimetype=_content_type(job, path),
             as_attachment=True,
             download_name=job.result_name or path.name,
             max_age=0,

@@ -269,6 +269,24 @@ def test_a_program_exports_the_reviews_as_csv_and_downloads_the_file(
         assert download.get_data().startswith("\ufeffRank,".encode())
 
 
+@pytest.mark.parametrize("export_format", ["csv", "xlsx", "json"])
+def test_each_file_comes_in_a_type_the_document_names(
+    admin_client, admin_token, scored, export_format
+):
+    document = admin_client.get("/api/v1/openapi.json").get_json()
+    documented = document["paths"]["/api/v1/jobs/{job_id}/result"]["get"]["responses"]["200"]
+    job = admin_client.post(
+        f"/api/v1/calls/{scored.call.id}/exports",
+        json={"format": export_format},
+        headers=admin_token,
+    ).get_json()
+    export_task(job_id=job["id"])
+    with admin_client.get(f"/api/v1/jobs/{job['id']}/result", headers=admin_token) as download:
+        assert download.status_code == 200
+        assert download.headers["Content-Type"] in documented["content"]
+        assert download.headers["Content-Disposition"].startswith("attachment")
+
+
 def test_an_export_refuses_an_unknown_format_and_a_dossier_without_shortlist(
     admin_client, admin_token, scored
 ):
