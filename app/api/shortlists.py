@@ -192,8 +192,10 @@ class CallRanking(MethodView):
     @bp.arguments(RankingQuery, location="query", as_kwargs=False)
     @bp.response(200, RankingOut)
     def get(self, options: ScoringOptions, call_id: int):
-        """Every submitted proposal of the call, scored and ranked as the ranking page ranks
-        them, with the same options."""
+        """The call's ranking: every submitted proposal scored and ranked.
+
+        The ranking page's numbers, with its options (mean or median, calibration,
+        confidence weights)."""
         call = _call_for(call_id)
         return _ranking_document(call, rank_proposals(call, options))
 
@@ -216,9 +218,11 @@ class CallShortlists(MethodView):
     @bp.arguments(CompileIn)
     @bp.response(202, JobOut, description=ACCEPTED)
     def post(self, parameters: CompileParameters, call_id: int):
-        """Compile a shortlist with these rules (those of the compile form; a rule left out
-        takes the form's default): starts a background job. Rules that the call's reviewed
-        proposals cannot meet are refused first (422), each on its field."""
+        """Compile a shortlist: starts a background job (202).
+
+        The rules are the compile form's; a rule left out takes the form's default. Rules
+        that the call's reviewed proposals cannot meet are refused first (422), each on its
+        field."""
         call = _call_for(call_id, can_compile_shortlist)
         conflicts = services.rule_conflicts(
             call=call, parameters=parameters, group_label=_group_label
@@ -247,8 +251,9 @@ class OneShortlist(MethodView):
     @bp.etag
     @bp.response(200, ShortlistOut)
     def get(self, shortlist_id: int):
-        """A shortlist with its rules and every proposal by rank: in or out, and why, as
-        the shortlist page says it."""
+        """A shortlist with its rules and every proposal by rank.
+
+        Each proposal in or out, and why, as the shortlist page says it."""
         shortlist = _shortlist_for(shortlist_id)
         entries = [_entry(row) for row in queries.shortlist_rows(shortlist.id)]
         return {
@@ -269,8 +274,7 @@ class CallExports(MethodView):
     @bp.arguments(ExportIn)
     @bp.response(202, JobOut, description=ACCEPTED)
     def post(self, body: dict[str, str], call_id: int):
-        """Export the call's reviews in one of the formats: starts a background job whose
-        result is the file."""
+        """Export the call's reviews: starts a background job (202) whose result is the file."""
         call = _call_for(call_id, can_export)
         job = services.start_export(
             actor=current_person(), call=call, export_format=body["export_format"]
@@ -288,7 +292,7 @@ class OneJob(MethodView):
     @bp.etag
     @bp.response(200, JobOut)
     def get(self, job_id: int):
-        """A job its owner started: its state, progress and, once it succeeded, its file."""
+        """A job its owner started: its state, its progress and, once done, its file."""
         return _job_document(_job_for(job_id))
 
 
