@@ -15,7 +15,7 @@ from flask_smorest import Api
 
 from app.api.schemas import Error
 
-RESOURCES = ("calls", "shortlists")
+RESOURCES = ("calls", "shortlists", "proposals")
 BEARER = {"type": "http", "scheme": "bearer", "description": "a personal API token"}
 
 
