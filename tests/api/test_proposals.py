@@ -9,7 +9,7 @@ import pytest
 
 from app.db import utcnow
 from app.extensions import db
-from app.proposals.models import ProposalRevision, ProposalState
+from app.proposals.models import Clarification, ProposalRevision, ProposalState
 from app.proposals.services import proposal_snapshot
 from app.reviews.models import ConflictOfInterest, ConflictSource, Recommendation
 from tests.api.helpers import bearer, token_of
@@ -337,12 +337,23 @@ def test_a_city_lists_its_own_proposals_with_their_decision(client):
     }
 
 
-def test_a_submitted_proposal_has_no_decision_before_one_is_published(client):
+def test_a_proposal_under_review_has_no_decision_and_shows_the_open_questions(client):
     city = make_user()
-    make_proposal(call=make_call(), owner=city, state=ProposalState.UNDER_REVIEW)
+    proposal = make_proposal(call=make_call(), owner=city, state=ProposalState.UNDER_REVIEW)
+    answered = Clarification(
+        proposal_id=proposal.id,
+        question="Which venue?",
+        answer="The library.",
+        answered_at=utcnow(),
+    )
+    waiting = Clarification(proposal_id=proposal.id, question="How many seats?")
+    db.session.add_all([answered, waiting])
     db.session.commit()
     (item,) = client.get("/api/v1/my/proposals", headers=bearer(token_of(city))).get_json()
     assert item["state"] == "under_review" and item["decision"] is None
+    assert item["open_clarifications"] == [
+        {"id": waiting.id, "question": "How many seats?", "asked_at": waiting.asked_at.isoformat()}
+    ]
 
 
 def test_only_a_citys_account_has_proposals(client, admin_token):
