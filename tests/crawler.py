@@ -94,7 +94,12 @@ class CrawledForm:
         return (self.method, self.endpoint, self.names)
 
     def has_token(self) -> bool:
-        return any(control.name == "csrf_token" for control in self.inputs)
+        # A form with a prefix (two on one page) names it "<prefix>-csrf_token", which
+        # Flask-WTF reads as well.
+        return any(
+            control.name == "csrf_token" or control.name.endswith("-csrf_token")
+            for control in self.inputs
+        )
 
     def text_inputs(self) -> list[FormInput]:
         return [control for control in self.inputs if control.is_text]

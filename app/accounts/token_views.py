@@ -7,7 +7,6 @@ from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, Length
 from app.accounts import api_tokens
 from app.accounts.views import bp
 from app.core.actions import apply_and_redirect, form_status, save_form
+from app.core.forms import FlaskForm
 
 
 class TokenForm(FlaskForm):
