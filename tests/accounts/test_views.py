@@ -21,6 +21,7 @@ from tests.accounts.helpers import (
     notifications,
     path_of,
 )
+from tests.accounts.two_factor_helpers import answer_challenge
 from tests.client import token_in, without_token
 from tests.factories import PASSWORD, make_admin, make_reviewer, make_user
 from tests.querycount import count_queries
@@ -627,6 +628,7 @@ def test_an_administrator_deactivates_someone_and_their_session_ends(app):
     db.session.commit()
     admin, mayor = app.test_client(), app.test_client()
     log_in(admin, "boss@example.org")
+    answer_challenge(admin)  # the administrator's code, after the password
     log_in(mayor, user.email)
 
     response = admin.post(f"/admin/people/{user.id}/deactivate")

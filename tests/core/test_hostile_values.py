@@ -83,8 +83,9 @@ def live_parts(response) -> list[str]:
 
 
 def _same(typed: str, shown: str) -> bool:
-    """The same words in the same order: a list field may write "a, b" back as "a\nb"."""
-    return _words(typed) == _words(shown)
+    """The same words, none lost, none rewritten: a list field may write "a, b" back as
+    "a\nb" and keep a repeated entry once."""
+    return set(_words(typed)) == set(_words(shown))
 
 
 def _words(text: str) -> list[str]:
