@@ -420,6 +420,16 @@ def partner_format_error(row: Mapping[str, Any]) -> str | None:
     return None
 
 
+# A partner's email domain, as people write it ("example.org", "@câmara-lisboa.pt"): labels
+# of letters, digits and hyphens, a dot between them, the last one letters.
+EMAIL_DOMAIN = re.compile(r"^@?(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}$")
+
+
+def is_email_domain(value: str | None) -> bool:
+    """Empty (not known) or a domain; the conflict check compares it with reviewers'."""
+    return not value or EMAIL_DOMAIN.match(value.strip()) is not None
+
+
 def unknown_partner_kinds(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     """Rows whose kind is none the form offers (a tampered request), by the kind's field id.
 

@@ -333,6 +333,10 @@ def _partner_errors(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
         message = sections.partner_format_error(row)
         if message:
             errors[f"partners-{index}-organisation"] = message
+        elif not sections.is_email_domain(row.get("email_domain")):
+            errors[f"partners-{index}-email_domain"] = _(
+                "Please write a domain such as example.org."
+            )
     return errors
 
 
