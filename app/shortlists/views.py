@@ -402,7 +402,7 @@ def download_export(call_id: int, export_format: str):
         export_format=chosen.name,
         shortlist=shortlist,
     )
-    db.session.commit()
+    _commit_keeping_loaded()
     if chosen.stream is not None:
         response = Response(stream_with_context(chosen.stream(call, shortlist=shortlist)))
     else:
@@ -411,6 +411,18 @@ def download_export(call_id: int, export_format: str):
     response.headers.set("Content-Disposition", "attachment", filename=chosen.file_name(call))
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit the download's audit entry before the file is sent, without expiring what the
+    file is written from: the stream reads the call and the person's language after the
+    view returns, and the person (Flask-Login's) is not attached to this session."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _built_file(chosen: exporters.ExportFormat, call: Call, shortlist: Shortlist | None):

@@ -186,6 +186,14 @@ def the_organiser_downloads_the_xlsx_export(page, folder: Path) -> None:
         str(cell) for sheet in workbook.worksheets for row in sheet.values for cell in row if cell
     ]
     assert CITY in cells
+    # Straight away, back on the exports page: the CSV streamed to the browser.
+    page.go_back()
+    with page.expect_download(timeout=60_000) as downloading:
+        page.get_by_role("link", name="CSV: every review with its scores (UTF-8)").click()
+    csv_path = folder / downloading.value.suggested_filename
+    downloading.value.save_as(csv_path)
+    text = csv_path.read_text(encoding="utf-8-sig")
+    assert text.startswith("Rank,") and CITY in text
 
 
 # --- the reviewers --------------------------------------------------------------------------

@@ -124,3 +124,21 @@ def test_preparing_an_export_succeeds_and_its_progress_shows_while_it_runs(
         assert (ranking.max_row, scores.max_row) == (len(CITIES) + 1, reviews + 1)
     else:
         assert len(data.decode("utf-8-sig").strip().splitlines()) == reviews + 1
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_a_file_downloaded_straight_away_arrives_and_is_in_the_audit_trail(
+    organiser, export_format
+):
+    """Straight from the exports page, as a browser downloads it (the stream is written
+    after the view has committed the download's audit entry)."""
+    from app.audit.models import AuditEntry
+
+    client, call_id = organiser
+    path = _path("shortlists.download_export", call_id=call_id, export_format=export_format)
+    with client.get(path) as response:
+        body = response.get_data()
+    assert response.status_code == 200, body[:2000]
+    assert body.startswith("\ufeffRank,".encode()) or body.startswith(b"PK")
+    db.session.expire_all()
+    assert db.session.query(AuditEntry).filter_by(action="call.exported").count() == 1
