@@ -147,3 +147,18 @@ def test_a_token_over_its_rate_limit_is_told_when_to_come_back(app, client):
     assert refused.get_json()["error"]["code"] == "rate_limited"
     assert int(refused.headers["Retry-After"]) > 0
     assert client.get("/api/v1/calls", headers=bearer(other)).status_code == 200  # per token
+
+
+def test_a_browser_session_cannot_change_anything_through_the_api(client, admin):
+    """The API needs no CSRF token because no cookie opens it: a page that makes a logged-in
+    organiser's browser post to it gets 401, and nothing starts."""
+    from app.jobs.models import Job
+
+    call = make_call()
+    db.session.commit()
+    log_in(client, admin)
+    response = client.post(
+        f"/api/v1/calls/{call.id}/exports", json={"format": "csv"}, csrf_token=None
+    )
+    assert response.status_code == 401
+    assert db.session.query(Job).count() == 0
