@@ -441,10 +441,6 @@ def update_profile(*, actor: User, user: User, name: str, locale: str, timezone:
 # --- administrators: people ------------------------------------------------------------------
 
 
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_people(
     *,
     actor: User,
@@ -459,9 +455,11 @@ def search_people(
     query = select(User).order_by(User.name, User.id)
     search = "".join(char for char in " ".join((search or "").split()) if _printable(char))
     if search:
-        pattern = f"%{_escape_like(search)}%"
         query = query.where(
-            or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
+            or_(
+                User.name.icontains(search, autoescape=True),
+                User.email.icontains(search, autoescape=True),
+            )
         )
     if role is not None:
         query = query.where(exists().where(UserRole.user_id == User.id, UserRole.role == role))

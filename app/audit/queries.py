@@ -6,8 +6,7 @@ the audit sits below accounts and never imports them.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,16 +14,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, func, or_, select
 
 from app.audit.models import AuditEntry, actor_accounts
+from app.core.paging import OffsetPage, page_within
 from app.extensions import db
 
 PAGE_SIZE = 50
 # Rows fetched from the database at a time while an export streams.
 EXPORT_BATCH = 1000
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 @dataclass(frozen=True)
@@ -42,11 +37,10 @@ class AuditFilters:
     def conditions(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if self.actor:
-            pattern = _like_pattern(self.actor)
             conditions.append(
                 or_(
-                    actor_accounts.c.name.ilike(pattern, escape="\\"),
-                    actor_accounts.c.email.ilike(pattern, escape="\\"),
+                    actor_accounts.c.name.icontains(self.actor, autoescape=True),
+                    actor_accounts.c.email.icontains(self.actor, autoescape=True),
                 )
             )
         if self.action:
@@ -86,33 +80,14 @@ def _entries(filters: AuditFilters) -> Select:
     ).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
 
 
-@dataclass
-class AuditPage:
-    rows: Sequence[Row[Any]]
-    total: int
-    page: int
-    pages: int
-    page_size: int
-
-    @property
-    def first_number(self) -> int:
-        return (self.page - 1) * self.page_size + 1 if self.total else 0
-
-    @property
-    def last_number(self) -> int:
-        return min(self.page * self.page_size, self.total)
-
-
-def trail_page(filters: AuditFilters, *, page: int = 1, page_size: int = PAGE_SIZE) -> AuditPage:
+def trail_page(filters: AuditFilters, *, page: int = 1, page_size: int = PAGE_SIZE) -> OffsetPage:
     """One page of the entries the filters keep, newest first, and how many there are."""
     total = db.session.scalar(_filtered(select(func.count(AuditEntry.id)), filters)) or 0
-    pages = max(1, math.ceil(total / page_size))
-    # A page number typed into the address bar stays within the list (and the SQL offset).
-    page = min(max(page, 1), pages)
+    page, pages = page_within(page, total, page_size)
     rows = db.session.execute(
         _entries(filters).offset((page - 1) * page_size).limit(page_size)
     ).all()
-    return AuditPage(rows=rows, total=total, page=page, pages=pages, page_size=page_size)
+    return OffsetPage(rows=rows, total=total, page=page, pages=pages, page_size=page_size)
 
 
 def trail_rows(filters: AuditFilters) -> Iterator[Row[Any]]:

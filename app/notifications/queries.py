@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from app.accounts.models import User
 from app.accounts.recipients import Recipient, recipients_of
 from app.audit.models import AuditEntry
 from app.calls.models import Call
+from app.core.paging import OffsetPage, page_within
 from app.extensions import db
 from app.outbox.models import Notification, NotificationStatus
 from app.proposals.models import Proposal, ProposalState
@@ -19,11 +19,6 @@ from app.reviews.models import Assignment, AssignmentState
 
 PAGE_SIZE = 50
 ERROR_PREVIEW_LENGTH = 160
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 @dataclass(frozen=True)
@@ -37,7 +32,7 @@ class OutboxFilters:
         conditions: list[ColumnElement[bool]] = []
         if self.recipient:
             conditions.append(
-                Notification.recipient_email.ilike(_like_pattern(self.recipient), escape="\\")
+                Notification.recipient_email.icontains(self.recipient, autoescape=True)
             )
         if self.template:
             conditions.append(Notification.template == self.template)
@@ -49,21 +44,8 @@ class OutboxFilters:
 
 
 @dataclass
-class OutboxPage:
-    rows: Sequence[Row]
+class OutboxPage(OffsetPage):
     counts: dict[NotificationStatus, int]
-    total: int
-    page: int
-    pages: int
-    page_size: int
-
-    @property
-    def first_number(self) -> int:
-        return (self.page - 1) * self.page_size + 1 if self.total else 0
-
-    @property
-    def last_number(self) -> int:
-        return min(self.page * self.page_size, self.total)
 
 
 def outbox_page(filters: OutboxFilters, *, page: int = 1, page_size: int = PAGE_SIZE) -> OutboxPage:
@@ -76,8 +58,7 @@ def outbox_page(filters: OutboxFilters, *, page: int = 1, page_size: int = PAGE_
     counts = dict.fromkeys(NotificationStatus, 0)
     counts.update({status: number for status, number in counted})
     total = counts[filters.status] if filters.status else sum(counts.values())
-    pages = max(1, math.ceil(total / page_size))
-    page = min(max(page, 1), pages)
+    page, pages = page_within(page, total, page_size)
     rows = db.session.execute(
         select(
             Notification.id,
