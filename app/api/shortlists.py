@@ -15,7 +15,7 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
-from flask import send_file, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 
@@ -36,6 +36,7 @@ from app.extensions import db
 from app.jobs import services as jobs
 from app.jobs.models import Job
 from app.jobs.permissions import can_download_job_result, can_view_job
+from app.jobs.views import send_result
 from app.proposals.continents import CONTINENT_LABELS
 from app.shortlists import exporters, queries, services
 from app.shortlists.models import Shortlist
@@ -334,13 +335,4 @@ class JobResult(MethodView):
         path = jobs.result_file(job)
         if path is None:
             raise NotFound(_("This job has no file."))
-        response = send_file(
-            path,
-            mimetype=_content_type(job, path),
-            as_attachment=True,
-            download_name=job.result_name or path.name,
-            max_age=0,
-            conditional=False,
-        )
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return send_result(job, path, mimetype=_content_type(job, path))

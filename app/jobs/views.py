@@ -6,9 +6,19 @@ Only the person who started a job sees it; everyone else gets 404, as if it did 
 from __future__ import annotations
 
 import mimetypes
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -132,9 +142,15 @@ def download(job_id: int):
     path = services.result_file(job)
     if path is None:
         abort(404)
+    return send_result(job, path)
+
+
+def send_result(job: Job, path: Path, *, mimetype: str | None = None) -> Response:
+    """A job's file as a download to its starter (the page's link and the API alike),
+    never kept by a cache."""
     response = send_file(
         path,
-        mimetype=mimetypes.guess_type(job.result_name or path.name)[0],
+        mimetype=mimetype or mimetypes.guess_type(job.result_name or path.name)[0],
         as_attachment=True,
         download_name=job.result_name or path.name,
         max_age=0,
