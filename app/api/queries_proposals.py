@@ -52,7 +52,7 @@ def proposal_rows(
 ) -> tuple[Sequence[Row], bool]:
     """A page of a call's proposals by ascending id, and whether more follow."""
     page_filters = proposal_queries.ProposalFilters(country=query.country, search=query.search)
-    conditions = proposal_queries._matching(call_id, page_filters, with_state=False)
+    conditions = proposal_queries.filter_conditions(call_id, page_filters, with_state=False)
     if query.states:
         conditions.append(Proposal.state.in_(query.states))
     if query.continent:

@@ -333,7 +333,8 @@ PROPOSAL_LIST_COLUMNS = (
 )
 
 
-def _matching(call_id: int, filters: ProposalFilters, *, with_state: bool):
+def filter_conditions(call_id: int, filters: ProposalFilters, *, with_state: bool):
+    """The WHERE of a call's proposal list as the organisers filter it (the page and the API)."""
     conditions = [Proposal.call_id == call_id]
     if with_state and filters.state:
         conditions.append(Proposal.state == ProposalState(filters.state))
@@ -373,7 +374,7 @@ def proposal_list(
             state.value: count
             for state, count in db.session.execute(
                 select(Proposal.state, func.count())
-                .where(*_matching(call_id, filters, with_state=False))
+                .where(*filter_conditions(call_id, filters, with_state=False))
                 .group_by(Proposal.state)
             )
         }
@@ -386,7 +387,7 @@ def proposal_list(
 
     query = (
         select(*PROPOSAL_LIST_COLUMNS)
-        .where(*_matching(call_id, filters, with_state=True))
+        .where(*filter_conditions(call_id, filters, with_state=True))
         .order_by(Proposal.id)
     )
     if filters.after is not None and not filters.show_all:
